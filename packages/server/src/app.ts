@@ -1,0 +1,90 @@
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
+import { AppError, errorBodySchema } from '@cunbo/shared';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Config } from './config.ts';
+import { migrateDatabase, openDatabase, type Database } from './db/client.ts';
+import { registerAuth } from './http/auth.ts';
+import { registerErrorHandler } from './http/error-handler.ts';
+import { registerOpenApi } from './http/openapi.ts';
+import { registerValidation } from './http/validation.ts';
+import { registerWeb } from './http/web.ts';
+import { systemClock, type Clock } from './lib/clock.ts';
+import { createDomainEventBus } from './lib/domain-events.ts';
+import { registerRoutes } from './routes.ts';
+import { createServices, type Services } from './services.ts';
+import { createRealtime } from './realtime/realtime.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+    database: Database;
+  }
+}
+
+export interface AppOverrides {
+  clock?: Clock;
+}
+
+/**
+ * Builds the whole platform on one Fastify instance: external plugins, then ours, then
+ * routes. Never listens; `main.ts` does. Closing the app closes what it opened.
+ */
+export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: false,
+    requestIdHeader: 'x-request-id',
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  const database = await openDatabase(config.databaseUrl, config.dataDir);
+  await migrateDatabase(database);
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 }) : null;
+  app.addHook('onClose', async () => {
+    await realtime.close();
+    await events.idle();
+    await database.close();
+    if (redis) await redis.quit();
+  });
+
+  const clock = overrides.clock ?? systemClock;
+  const events = createDomainEventBus((err, name) => app.log.error({ err, event: name }, 'event handler failed'));
+  const services = createServices({ config, database, clock, events });
+  const realtime = await createRealtime({ config, redis, services, events, log: app.log });
+  app.decorate('services', services);
+  app.decorate('database', database);
+
+  registerValidation(app);
+  registerErrorHandler(app);
+  app.addSchema(errorBodySchema);
+  await app.register(cookie, { secret: config.secrets.session });
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024 },
+  });
+  await registerOpenApi(app, config.publicUrl);
+  registerAuth(app, services.accounts);
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max: config.rateLimits.perMinute,
+    timeWindow: 60_000,
+    ...(redis && { redis, nameSpace: `${config.redisPrefix}rl:` }),
+    keyGenerator: (request) => request.actor?.user.id ?? request.ip,
+    // Thrown, so the one error handler answers it in the one error shape.
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(
+        new AppError('RATE_LIMITED', 'Too many requests, slow down', 429, {
+          retryAfterSeconds: Math.ceil(context.ttl / 1000),
+        }),
+        { statusCode: 429 },
+      ),
+  });
+
+  await app.register(async (api) => registerRoutes(api, { services, realtime, config }), { prefix: '/api/v1' });
+  await registerWeb(app, config);
+  return app;
+}

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import envSchema from 'env-schema';
+
+/**
+ * The only reader of process.env. Every key is listed in `.env.example` with a comment.
+ */
+const schema = {
+  type: 'object',
+  required: [],
+  properties: {
+    NODE_ENV: { type: 'string', enum: ['development', 'production', 'test'], default: 'development' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
+    HOST: { type: 'string', default: '0.0.0.0' },
+    DATA_DIR: { type: 'string', default: './data' },
+    DATABASE_URL: { type: 'string', pattern: '^(postgres(ql)?://|memory://)' },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    PUBLIC_URL: { type: 'string', pattern: '^https?://' },
+    LOG_LEVEL: {
+      type: 'string',
+      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+    },
+    SESSION_SECRET: { type: 'string', minLength: 32 },
+    PAYMENT_SANDBOX_SECRET: { type: 'string', minLength: 32 },
+    SESSION_TTL_DAYS: { type: 'integer', minimum: 1, maximum: 365, default: 30 },
+    BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 10485760, default: 65536 },
+    RATE_LIMIT_MULTIPLIER: { type: 'number', exclusiveMinimum: 0, default: 1 },
+    RATE_LIMIT_PER_MINUTE: { type: 'integer', minimum: 1, default: 600 },
+    RATE_LIMIT_AUTH_PER_MINUTE: { type: 'integer', minimum: 1, default: 20 },
+    RATE_LIMIT_ORDERS_PER_MINUTE: { type: 'integer', minimum: 1, default: 60 },
+    RATE_LIMIT_UPLOADS_PER_MINUTE: { type: 'integer', minimum: 1, default: 30 },
+    CHAT_LINES_PER_10S: { type: 'integer', minimum: 1, default: 5 },
+    WS_MESSAGES_PER_10S: { type: 'integer', minimum: 1, default: 100 },
+    WS_CONNECTIONS_PER_IP: { type: 'integer', minimum: 1, default: 50 },
+    ROOM_TICK_MS: { type: 'integer', minimum: 10, maximum: 2000, default: 100 },
+    WEB_DIST_DIR: { type: 'string' },
+  },
+} as const;
+
+interface RawEnv {
+  NODE_ENV: 'development' | 'production' | 'test';
+  PORT: number;
+  HOST: string;
+  DATA_DIR: string;
+  DATABASE_URL?: string;
+  REDIS_URL?: string;
+  PUBLIC_URL?: string;
+  LOG_LEVEL: Config['logLevel'];
+  SESSION_SECRET?: string;
+  PAYMENT_SANDBOX_SECRET?: string;
+  SESSION_TTL_DAYS: number;
+  BODY_LIMIT_BYTES: number;
+  RATE_LIMIT_MULTIPLIER: number;
+  RATE_LIMIT_PER_MINUTE: number;
+  RATE_LIMIT_AUTH_PER_MINUTE: number;
+  RATE_LIMIT_ORDERS_PER_MINUTE: number;
+  RATE_LIMIT_UPLOADS_PER_MINUTE: number;
+  CHAT_LINES_PER_10S: number;
+  WS_MESSAGES_PER_10S: number;
+  WS_CONNECTIONS_PER_IP: number;
+  ROOM_TICK_MS: number;
+  WEB_DIST_DIR?: string;
+}
+
+export interface RateLimits {
+  /** Requests per minute per client for ordinary routes. */
+  perMinute: number;
+  authPerMinute: number;
+  ordersPerMinute: number;
+  uploadsPerMinute: number;
+  chatLinesPer10s: number;
+  wsMessagesPer10s: number;
+  wsConnectionsPerIp: number;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Undefined: embedded PGlite in `dataDir`; `memory://`: PGlite in memory (tests). */
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key, so tests and tenants can share one Redis. */
+  redisPrefix: string;
+  publicUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  secrets: { session: string; paymentSandbox: string };
+  sessionTtlDays: number;
+  bodyLimitBytes: number;
+  rateLimits: RateLimits;
+  roomTickMs: number;
+  /** Where the built web app is; served when env is production. */
+  webDistDir: string;
+  serveWeb: boolean;
+}
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const defaultWebDist = path.resolve(here, '../../web/dist');
+
+/** Reads and validates the environment. Throws listing the bad keys. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = envSchema<RawEnv>({ schema, data: env, dotenv: false });
+  const m = raw.RATE_LIMIT_MULTIPLIER;
+  const scale = (n: number) => Math.max(1, Math.round(n * m));
+  const dataDir = path.resolve(raw.DATA_DIR);
+  const secrets = resolveSecrets(dataDir, {
+    session: raw.SESSION_SECRET,
+    paymentSandbox: raw.PAYMENT_SANDBOX_SECRET,
+  });
+  return Object.freeze({
+    env: raw.NODE_ENV,
+    port: raw.PORT,
+    host: raw.HOST,
+    dataDir,
+    databaseUrl: raw.DATABASE_URL,
+    redisUrl: raw.REDIS_URL,
+    redisPrefix: 'cunbo:',
+    publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''),
+    logLevel: raw.LOG_LEVEL,
+    secrets,
+    sessionTtlDays: raw.SESSION_TTL_DAYS,
+    bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    rateLimits: Object.freeze({
+      perMinute: scale(raw.RATE_LIMIT_PER_MINUTE),
+      authPerMinute: scale(raw.RATE_LIMIT_AUTH_PER_MINUTE),
+      ordersPerMinute: scale(raw.RATE_LIMIT_ORDERS_PER_MINUTE),
+      uploadsPerMinute: scale(raw.RATE_LIMIT_UPLOADS_PER_MINUTE),
+      chatLinesPer10s: scale(raw.CHAT_LINES_PER_10S),
+      wsMessagesPer10s: scale(raw.WS_MESSAGES_PER_10S),
+      wsConnectionsPerIp: scale(raw.WS_CONNECTIONS_PER_IP),
+    }),
+    roomTickMs: raw.ROOM_TICK_MS,
+    webDistDir: raw.WEB_DIST_DIR ? path.resolve(raw.WEB_DIST_DIR) : defaultWebDist,
+    serveWeb: raw.NODE_ENV === 'production',
+  });
+}
+
+/**
+ * A secret that is not configured is generated once and kept in DATA_DIR, so sessions and
+ * signatures survive restarts without anyone having to invent a secret by hand.
+ */
+function resolveSecrets(
+  dataDir: string,
+  given: { session?: string; paymentSandbox?: string },
+): Config['secrets'] {
+  if (given.session && given.paymentSandbox) {
+    return { session: given.session, paymentSandbox: given.paymentSandbox };
+  }
+  const file = path.join(dataDir, 'secrets.json');
+  let stored: Partial<Config['secrets']> = {};
+  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Config['secrets']>;
+  const secrets = {
+    session: given.session ?? stored.session ?? randomBytes(32).toString('base64url'),
+    paymentSandbox:
+      given.paymentSandbox ?? stored.paymentSandbox ?? randomBytes(32).toString('base64url'),
+  };
+  if (secrets.session !== stored.session || secrets.paymentSandbox !== stored.paymentSandbox) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
+  return secrets;
+}

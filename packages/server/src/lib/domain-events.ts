@@ -1,0 +1,64 @@
+import type { PinnedProductCard } from '@cunbo/shared';
+
+/**
+ * Things that happened, emitted by services after their transaction commits. Realtime rooms,
+ * notifications and (later) webhooks listen here; services never call them directly.
+ */
+export interface DomainEvents {
+  'live.started': { liveId: string; shopId: string; shopName: string; title: string };
+  'live.ended': { liveId: string; shopId: string };
+  'live.pinned': { liveId: string; product: PinnedProductCard | null };
+  'order.created': {
+    order: {
+      id: string;
+      shopId: string;
+      liveId: string | null;
+      status: string;
+      total: number;
+      currency: string;
+      items: Array<{ productId: string; title: string; unit: string; quantity: number; priceFen: number }>;
+    };
+    buyerRegionCode: string;
+    stock: Array<{ productId: string; stock: number }>;
+  };
+  'product.stock': { productId: string; stock: number };
+}
+
+export type DomainEventName = keyof DomainEvents;
+type Handler<K extends DomainEventName> = (payload: DomainEvents[K]) => void | Promise<void>;
+
+export interface DomainEventBus {
+  on<K extends DomainEventName>(name: K, handler: Handler<K>): () => void;
+  emit<K extends DomainEventName>(name: K, payload: DomainEvents[K]): void;
+  /** Resolves when every handler started so far has finished (tests, graceful shutdown). */
+  idle(): Promise<void>;
+}
+
+export function createDomainEventBus(onError: (err: unknown, name: string) => void): DomainEventBus {
+  const handlers = new Map<DomainEventName, Set<Handler<never>>>();
+  const running = new Set<Promise<void>>();
+  return {
+    on(name, handler) {
+      let set = handlers.get(name);
+      if (!set) handlers.set(name, (set = new Set()));
+      set.add(handler as Handler<never>);
+      return () => set.delete(handler as Handler<never>);
+    },
+    emit(name, payload) {
+      for (const handler of handlers.get(name) ?? []) {
+        const run = (async () => {
+          try {
+            await (handler as Handler<typeof name>)(payload);
+          } catch (err) {
+            onError(err, name);
+          }
+        })();
+        running.add(run);
+        void run.finally(() => running.delete(run));
+      }
+    },
+    async idle() {
+      while (running.size > 0) await Promise.all([...running]);
+    },
+  };
+}

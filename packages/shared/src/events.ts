@@ -1,0 +1,91 @@
+/**
+ * Every realtime event of a live room, declared once. Server to client events carry `seq`,
+ * a number that grows by one per room event, so a client that reconnects with `?since=seq`
+ * gets what it missed.
+ */
+export const SERVER_EVENT_TYPES = [
+  'hello',
+  'chat',
+  'like',
+  'viewers',
+  'pin',
+  'purchase',
+  'order',
+  'stock',
+  'soldout',
+  'live',
+  'error',
+] as const;
+export type ServerEventType = (typeof SERVER_EVENT_TYPES)[number];
+
+export const CLIENT_EVENT_TYPES = ['chat', 'like', 'ping'] as const;
+export type ClientEventType = (typeof CLIENT_EVENT_TYPES)[number];
+
+export type LiveStatus = 'scheduled' | 'live' | 'ended';
+
+export interface ChatAuthor {
+  id: string;
+  displayName: string;
+  isHost: boolean;
+}
+
+export interface PinnedProductCard {
+  id: string;
+  title: string;
+  unit: string;
+  priceFen: number;
+  currency: string;
+  traditionalPriceFen: number | null;
+  stock: number;
+  photoUrl: string | null;
+}
+
+/** Payloads of room events, by type. */
+export interface RoomEventPayloads {
+  chat: { id: string; text: string; author: ChatAuthor; at: string };
+  /** Likes are summed per room tick: `count` new since the last event, `total` so far. */
+  like: { count: number; total: number };
+  viewers: { count: number };
+  pin: { product: PinnedProductCard | null };
+  /** Public: "someone from <county> just bought 2 kg". */
+  purchase: {
+    productId: string;
+    quantity: number;
+    unit: string;
+    countyName: { zh: string; en: string; it: string } | null;
+  };
+  stock: { productId: string; stock: number };
+  soldout: { productId: string };
+  live: { status: LiveStatus };
+}
+
+export type RoomEventType = keyof RoomEventPayloads;
+
+export type RoomEvent = {
+  [K in RoomEventType]: { type: K; seq: number; liveId: string } & RoomEventPayloads[K];
+}[RoomEventType];
+
+/** Only for the seller's own connection: the whole order. */
+export interface OrderEvent {
+  type: 'order';
+  liveId: string;
+  order: { id: string; total: number; currency: string; items: unknown[]; status: string };
+}
+
+export interface HelloEvent {
+  type: 'hello';
+  liveId: string;
+  seq: number;
+  status: LiveStatus;
+  viewers: number;
+  likes: number;
+  pinned: PinnedProductCard | null;
+  canChat: boolean;
+  /** True when events between the client's `since` and now were too old to replay. */
+  missedTooMany: boolean;
+}
+
+export type ClientEvent =
+  | { type: 'chat'; text: string }
+  | { type: 'like'; count?: number }
+  | { type: 'ping' };
