@@ -14,6 +14,8 @@ export const SERVER_EVENT_TYPES = [
   'stock',
   'soldout',
   'live',
+  'batch',
+  'pong',
   'error',
 ] as const;
 export type ServerEventType = (typeof SERVER_EVENT_TYPES)[number];
@@ -33,9 +35,10 @@ export interface PinnedProductCard {
   id: string;
   title: string;
   unit: string;
-  priceFen: number;
+  /** Minor units (fen). */
+  price: number;
   currency: string;
-  traditionalPriceFen: number | null;
+  traditionalPrice: number | null;
   stock: number;
   photoUrl: string | null;
 }

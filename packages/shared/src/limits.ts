@@ -29,3 +29,22 @@ export const LIMITS = {
 } as const;
 
 export const CURRENCY = 'CNY';
+
+export const PRODUCT_CATEGORIES = [
+  'fruit',
+  'vegetables',
+  'grain',
+  'meat',
+  'eggs_dairy',
+  'seafood',
+  'tea',
+  'honey',
+  'nuts',
+  'mushrooms',
+  'handicraft',
+  'other',
+] as const;
+export type ProductCategory = (typeof PRODUCT_CATEGORIES)[number];
+
+export const PAYMENT_METHODS = ['cod', 'sandbox'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];

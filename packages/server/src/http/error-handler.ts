@@ -80,8 +80,4 @@ export function registerErrorHandler(app: FastifyInstance): void {
       .status(500)
       .send(toErrorBody('INTERNAL', 'Something went wrong on our side', { requestId: request.id }));
   });
-
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(toErrorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)),
-  );
 }

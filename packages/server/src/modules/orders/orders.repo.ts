@@ -1,0 +1,152 @@
+import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { idempotencyKeys, orderItems, orders, payments, products, type ShippingAddress } from '../../db/schema/index.ts';
+import type { OrderStatus } from './orders.state.ts';
+
+export type OrderRow = typeof orders.$inferSelect;
+export type OrderItemRow = typeof orderItems.$inferSelect;
+export type PaymentRow = typeof payments.$inferSelect;
+
+export interface TakenStock {
+  productId: string;
+  shopId: string;
+  title: string;
+  unit: string;
+  priceFen: number;
+  currency: string;
+  stockAfter: number;
+}
+
+function ordersQueries(db: Db) {
+  return {
+    async findIdempotencyKey(userId: string, key: string) {
+      const rows = await db
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.key, key)))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    /** False when another request with the same key committed first. */
+    async insertIdempotencyKey(values: typeof idempotencyKeys.$inferInsert): Promise<boolean> {
+      const rows = await db.insert(idempotencyKeys).values(values).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+      return rows.length === 1;
+    },
+    /**
+     * Takes units only if they are there, in one statement: the row lock and the
+     * `stock >= quantity` test together make overselling impossible under any concurrency.
+     */
+    async takeStock(productId: string, quantity: number): Promise<TakenStock | null> {
+      const rows = await db
+        .update(products)
+        .set({ stock: sql`${products.stock} - ${quantity}`, updatedAt: sql`now()` })
+        .where(and(eq(products.id, productId), eq(products.status, 'active'), gte(products.stock, quantity)))
+        .returning({
+          productId: products.id,
+          shopId: products.shopId,
+          title: products.title,
+          unit: products.unit,
+          priceFen: products.priceFen,
+          currency: products.currency,
+          stockAfter: products.stock,
+        });
+      return rows[0] ?? null;
+    },
+    async giveBackStock(productId: string, quantity: number): Promise<number | null> {
+      const rows = await db
+        .update(products)
+        .set({ stock: sql`${products.stock} + ${quantity}`, updatedAt: sql`now()` })
+        .where(eq(products.id, productId))
+        .returning({ stock: products.stock });
+      return rows[0]?.stock ?? null;
+    },
+    async productState(productId: string) {
+      const rows = await db
+        .select({ stock: products.stock, status: products.status, shopId: products.shopId })
+        .from(products)
+        .where(eq(products.id, productId))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    async insertOrder(values: typeof orders.$inferInsert, items: Array<Omit<typeof orderItems.$inferInsert, 'orderId'>>) {
+      const [order] = await db.insert(orders).values(values).returning();
+      const rows = await db
+        .insert(orderItems)
+        .values(items.map((i) => ({ ...i, orderId: order!.id })))
+        .returning();
+      return { order: order!, items: rows };
+    },
+    async insertPayment(values: typeof payments.$inferInsert): Promise<PaymentRow> {
+      const rows = await db.insert(payments).values(values).returning();
+      return rows[0]!;
+    },
+    async updatePayment(id: string, values: Partial<typeof payments.$inferInsert>): Promise<PaymentRow | null> {
+      const rows = await db.update(payments).set({ ...values, updatedAt: sql`now()` }).where(eq(payments.id, id)).returning();
+      return rows[0] ?? null;
+    },
+    async findPayment(id: string): Promise<PaymentRow | null> {
+      const rows = await db.select().from(payments).where(eq(payments.id, id)).limit(1);
+      return rows[0] ?? null;
+    },
+    async findPaymentByRef(provider: string, providerRef: string): Promise<PaymentRow | null> {
+      const rows = await db
+        .select()
+        .from(payments)
+        .where(and(eq(payments.provider, provider), eq(payments.providerRef, providerRef)))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    async findOrder(id: string): Promise<OrderRow | null> {
+      const rows = await db.select().from(orders).where(eq(orders.id, id)).limit(1);
+      return rows[0] ?? null;
+    },
+    /** Moves the status only if it is still `from`, so two racing transitions cannot both win. */
+    async transition(id: string, from: OrderStatus, to: OrderStatus): Promise<OrderRow | null> {
+      const rows = await db
+        .update(orders)
+        .set({ status: to, updatedAt: sql`now()` })
+        .where(and(eq(orders.id, id), eq(orders.status, from)))
+        .returning();
+      return rows[0] ?? null;
+    },
+    async itemsOf(orderIds: string[]): Promise<OrderItemRow[]> {
+      if (orderIds.length === 0) return [];
+      return db.select().from(orderItems).where(inArray(orderItems.orderId, orderIds));
+    },
+    async paymentsOf(orderIds: string[]): Promise<PaymentRow[]> {
+      if (orderIds.length === 0) return [];
+      return db.select().from(payments).where(inArray(payments.orderId, orderIds)).orderBy(desc(payments.createdAt));
+    },
+    async list(filter: { buyerId?: string; shopId?: string; liveId?: string; status?: string; limit: number; before?: Date }) {
+      return db
+        .select()
+        .from(orders)
+        .where(
+          and(
+            filter.buyerId ? eq(orders.buyerId, filter.buyerId) : undefined,
+            filter.shopId ? eq(orders.shopId, filter.shopId) : undefined,
+            filter.liveId ? eq(orders.liveId, filter.liveId) : undefined,
+            filter.status ? eq(orders.status, filter.status) : undefined,
+            filter.before ? sql`${orders.createdAt} < ${filter.before.toISOString()}` : undefined,
+          ),
+        )
+        .orderBy(desc(orders.createdAt))
+        .limit(filter.limit);
+    },
+  };
+}
+
+export type OrdersQueries = ReturnType<typeof ordersQueries>;
+
+export function ordersRepo(db: Db) {
+  return {
+    ...ordersQueries(db),
+    /** Runs `work` in one transaction: everything it writes commits together or not at all. */
+    inTransaction<T>(work: (tx: OrdersQueries) => Promise<T>): Promise<T> {
+      return db.transaction((tx) => work(ordersQueries(tx as unknown as Db)));
+    },
+  };
+}
+
+export type OrdersRepo = ReturnType<typeof ordersRepo>;
+export type { ShippingAddress };

@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, LIMITS, type ErrorCode, type HelloEvent } from '@cunbo/shared';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { Type } from 'typebox';
+import type { RawData } from 'ws';
+import type { Config } from '../config.ts';
+import type { DomainEventBus } from '../lib/domain-events.ts';
+import { countyOf } from '../modules/regions/regions.service.ts';
+import type { Services } from '../services.ts';
+import type { RoomBroker } from './broker.ts';
+import { createMemoryBroker } from './broker.memory.ts';
+import { createRedisBroker } from './broker.redis.ts';
+import { LiveRoom, type RoomClient } from './live-room.ts';
+
+const ROOM_GRACE_MS = 30_000;
+const LIKES_PER_MESSAGE_MAX = 50;
+
+export interface Realtime {
+  registerRoutes(api: FastifyInstance): void;
+  broker: RoomBroker;
+  rooms: ReadonlyMap<string, LiveRoom>;
+  close(): Promise<void>;
+}
+
+const errorFrame = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) =>
+  JSON.stringify({ type: 'error', error: { code, message, details } });
+
+/**
+ * Live rooms over WebSocket at /api/v1/lives/:id/ws. Domain events (pins, orders, stock,
+ * show state) become room events here; chat and likes come in from viewers.
+ */
+export async function createRealtime(deps: {
+  config: Config;
+  redis: Redis | null;
+  services: Services;
+  events: DomainEventBus;
+  log: FastifyBaseLogger;
+}): Promise<Realtime> {
+  const { config, redis, services, events, log } = deps;
+  const broker = redis ? createRedisBroker(redis, config.redisPrefix) : createMemoryBroker();
+  const chatLimiter: RateLimiterAbstract = redis
+    ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${config.redisPrefix}chat`, points: config.rateLimits.chatLinesPer10s, duration: 10 })
+    : new RateLimiterMemory({ points: config.rateLimits.chatLinesPer10s, duration: 10 });
+  const rooms = new Map<string, LiveRoom>();
+  const opening = new Map<string, Promise<LiveRoom>>();
+  const closers = new Map<string, NodeJS.Timeout>();
+  const perIp = new Map<string, number>();
+
+  const publish = (liveId: string, event: { type: string } & Record<string, unknown>, audience: 'all' | 'host' = 'all') =>
+    broker.publish(liveId, { ...event, liveId }, { audience }).then(
+      () => undefined,
+      (err: unknown) => log.error({ err, liveId }, 'room publish failed'),
+    );
+
+  async function announceStock(productId: string, stock: number, liveIds: Iterable<string>) {
+    for (const liveId of new Set(liveIds)) {
+      await publish(liveId, { type: 'stock', productId, stock });
+      if (stock === 0) await publish(liveId, { type: 'soldout', productId });
+    }
+  }
+
+  events.on('live.started', (e) => publish(e.liveId, { type: 'live', status: 'live' }));
+  events.on('live.ended', (e) => publish(e.liveId, { type: 'live', status: 'ended' }));
+  events.on('live.pinned', (e) => publish(e.liveId, { type: 'pin', product: e.product }));
+  events.on('order.created', async (e) => {
+    const { order } = e;
+    if (order.liveId) {
+      const county = countyOf(e.buyerRegionCode);
+      for (const item of order.items) {
+        await publish(order.liveId, {
+          type: 'purchase',
+          productId: item.productId,
+          quantity: item.quantity,
+          unit: item.unit,
+          countyName: county ? county.name : null,
+        });
+      }
+      await publish(order.liveId, { type: 'order', order }, 'host');
+    }
+    for (const s of e.stock) {
+      const liveIds = await services.lives.openLivesWithProduct(s.productId);
+      await announceStock(s.productId, s.stock, order.liveId ? [...liveIds, order.liveId] : liveIds);
+    }
+  });
+  events.on('product.stock', async (e) => announceStock(e.productId, e.stock, await services.lives.openLivesWithProduct(e.productId)));
+
+  async function roomFor(liveId: string): Promise<LiveRoom> {
+    const closer = closers.get(liveId);
+    if (closer) {
+      clearTimeout(closer);
+      closers.delete(liveId);
+    }
+    const existing = rooms.get(liveId);
+    if (existing) return existing;
+    let pending = opening.get(liveId);
+    if (!pending) {
+      const room = new LiveRoom(liveId, broker, {
+        tickMs: config.roomTickMs,
+        onStats: (stats) => services.lives.recordStats(liveId, stats),
+        onError: (err) => log.error({ err, liveId }, 'room tick failed'),
+      });
+      pending = room.open().then(() => {
+        rooms.set(liveId, room);
+        opening.delete(liveId);
+        return room;
+      });
+      opening.set(liveId, pending);
+    }
+    return pending;
+  }
+
+  function leave(room: LiveRoom, client: RoomClient) {
+    room.remove(client);
+    if (room.clients.size > 0 || closers.has(room.liveId)) return;
+    // Keep an empty room a little: viewers on a shaky network come straight back.
+    const timer = setTimeout(() => {
+      closers.delete(room.liveId);
+      if (room.clients.size > 0) return;
+      rooms.delete(room.liveId);
+      void room.close().catch((err) => log.error({ err }, 'room close failed'));
+    }, ROOM_GRACE_MS);
+    timer.unref();
+    closers.set(room.liveId, timer);
+  }
+
+  async function onMessage(room: LiveRoom, client: RoomClient, data: RawData, window: { start: number; count: number }) {
+    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+    if (size > LIMITS.wsFrameBytesMax) {
+      return room.sendTo(client, errorFrame('PAYLOAD_TOO_LARGE', `A message is at most ${LIMITS.wsFrameBytesMax} bytes`));
+    }
+    const now = Date.now();
+    if (now - window.start > 10_000) Object.assign(window, { start: now, count: 0 });
+    if (++window.count > config.rateLimits.wsMessagesPer10s) {
+      if (window.count === config.rateLimits.wsMessagesPer10s + 1) room.sendTo(client, errorFrame('RATE_LIMITED', 'Too many messages, slow down'));
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : String(data));
+    } catch {
+      return room.sendTo(client, errorFrame('MALFORMED_JSON', 'A message is one JSON event'));
+    }
+    const m = message as { type?: unknown; text?: unknown; count?: unknown };
+    if (typeof message !== 'object' || message === null) return room.sendTo(client, errorFrame('VALIDATION_FAILED', 'A message is a JSON object with a type'));
+    switch (m.type) {
+      case 'ping':
+        return room.sendTo(client, '{"type":"pong"}');
+      case 'like': {
+        const count = m.count === undefined ? 1 : m.count;
+        if (!Number.isInteger(count) || (count as number) < 1) {
+          return room.sendTo(client, errorFrame('VALIDATION_FAILED', 'count must be a positive integer', { field: 'count' }));
+        }
+        return room.addLikes(Math.min(count as number, LIKES_PER_MESSAGE_MAX));
+      }
+      case 'chat': {
+        if (!client.userId) return room.sendTo(client, errorFrame('UNAUTHENTICATED', 'Sign in to chat'));
+        const text = typeof m.text === 'string' ? m.text.replace(/\s+/g, ' ').trim() : '';
+        if (text.length === 0 || [...text].length > LIMITS.chatTextMax) {
+          return room.sendTo(client, errorFrame('VALIDATION_FAILED', `A chat line has 1 to ${LIMITS.chatTextMax} characters`, { field: 'text' }));
+        }
+        try {
+          await chatLimiter.consume(client.userId);
+        } catch (err) {
+          if (err instanceof Error) throw err;
+          return room.sendTo(client, errorFrame('RATE_LIMITED', 'You are chatting too fast, wait a moment', { retryAfterMs: (err as { msBeforeNext: number }).msBeforeNext }));
+        }
+        const info = await services.lives.roomInfo(room.liveId);
+        if (info?.live.status === 'ended') return room.sendTo(client, errorFrame('LIVE_NOT_LIVE', 'This show has ended'));
+        room.countChatLine();
+        await publish(room.liveId, {
+          type: 'chat',
+          id: randomUUID(),
+          text,
+          author: { id: client.userId, displayName: client.displayName, isHost: client.isHost },
+          at: new Date().toISOString(),
+        });
+        return;
+      }
+      default:
+        return room.sendTo(client, errorFrame('VALIDATION_FAILED', 'Unknown message type', { field: 'type' }));
+    }
+  }
+
+  return {
+    broker,
+    rooms,
+    registerRoutes(api) {
+      api.withTypeProvider<TypeBoxTypeProvider>().get(
+        '/lives/:id/ws',
+        {
+          websocket: true,
+          schema: {
+            tags: ['lives'],
+            summary: 'The live room (WebSocket): chat, likes, viewers, pins, purchases, stock. See docs/realtime.md',
+            params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+            querystring: Type.Object({
+              since: Type.Optional(Type.Integer({ minimum: 0, description: 'Last seq seen; the room replays what came after' })),
+              token: Type.Optional(Type.String({ maxLength: 200 })),
+            }),
+          },
+        },
+        async (socket, request) => {
+          const liveId = request.params.id;
+          const ip = request.ip;
+          const open = (perIp.get(ip) ?? 0) + 1;
+          if (open > config.rateLimits.wsConnectionsPerIp) {
+            socket.send(errorFrame('RATE_LIMITED', 'Too many open connections from your address'));
+            socket.close(1008, 'too many connections');
+            return;
+          }
+          perIp.set(ip, open);
+          const release = () => {
+            const n = (perIp.get(ip) ?? 1) - 1;
+            if (n <= 0) perIp.delete(ip);
+            else perIp.set(ip, n);
+          };
+          const actor = request.actor;
+          const client: RoomClient = {
+            socket,
+            userId: actor?.user.id ?? null,
+            displayName: actor?.user.displayName ?? '',
+            isHost: false,
+            pending: [],
+          };
+          let room: LiveRoom | null = null;
+          // Listen at once: messages sent while the room is being set up are not lost.
+          const early: RawData[] = [];
+          const window = { start: Date.now(), count: 0 };
+          socket.on('message', (data) => {
+            if (!room || client.pending) early.push(data);
+            else void onMessage(room, client, data, window).catch((err) => log.error({ err }, 'room message failed'));
+          });
+          socket.on('close', () => {
+            release();
+            if (room) leave(room, client);
+          });
+          socket.on('error', (err) => log.debug({ err }, 'socket error'));
+          try {
+            const info = await services.lives.roomInfo(liveId);
+            if (!info) {
+              socket.send(errorFrame('NOT_FOUND', 'Live show not found'));
+              socket.close(4404, 'not found');
+              return;
+            }
+            client.isHost = client.userId !== null && client.userId === info.hostUserId;
+            room = await roomFor(liveId);
+            room.add(client);
+            const since = request.query.since;
+            const history = await broker.since(liveId, since ?? Number.MAX_SAFE_INTEGER);
+            const hello: HelloEvent = {
+              type: 'hello',
+              liveId,
+              seq: history.current,
+              status: info.live.status,
+              viewers: Math.max(room.viewers, room.clients.size),
+              likes: Math.max(await broker.likes(liveId), info.live.likes),
+              pinned: info.pinned,
+              canChat: client.userId !== null && info.live.status !== 'ended',
+              missedTooMany: since !== undefined && !history.complete,
+            };
+            room.sendTo(client, JSON.stringify(hello));
+            if (since !== undefined && history.events.length > 0) {
+              room.sendTo(client, `{"type":"batch","events":[${history.events.join(',')}]}`);
+            }
+            room.markReady(client);
+            for (const data of early.splice(0)) await onMessage(room, client, data, window);
+          } catch (err) {
+            log.error({ err, liveId }, 'room join failed');
+            const body = err instanceof AppError ? errorFrame(err.code, err.message) : errorFrame('INTERNAL', 'Could not join the room');
+            socket.send(body);
+            socket.close(1011, 'join failed');
+          }
+        },
+      );
+    },
+    async close() {
+      for (const timer of closers.values()) clearTimeout(timer);
+      closers.clear();
+      for (const room of rooms.values()) {
+        for (const c of room.clients) c.socket.close(1001, 'server shutting down');
+        await room.close().catch(() => undefined);
+      }
+      rooms.clear();
+      await broker.close();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import type { Clock } from './lib/clock.ts';
+import type { DomainEventBus } from './lib/domain-events.ts';
+import { accountsRepo } from './modules/accounts/accounts.repo.ts';
+import { createAccountsService } from './modules/accounts/accounts.service.ts';
+import { catalogRepo } from './modules/catalog/catalog.repo.ts';
+import { createCatalogService } from './modules/catalog/catalog.service.ts';
+import { createPhotoStore } from './modules/catalog/photo-store.ts';
+import { livesRepo } from './modules/lives/lives.repo.ts';
+import { createLivesService } from './modules/lives/lives.service.ts';
+import { ordersRepo } from './modules/orders/orders.repo.ts';
+import { createOrdersService } from './modules/orders/orders.service.ts';
+import type { PaymentProvider } from './modules/payments/payment-provider.ts';
+import { createSandboxProvider } from './modules/payments/sandbox-provider.ts';
+import { socialRepo } from './modules/social/social.repo.ts';
+import { createSocialService } from './modules/social/social.service.ts';
+
+/** Wires every service to its repo and its neighbours. The only place that knows them all. */
+export function createServices(deps: { config: Config; database: Database; clock: Clock; events: DomainEventBus }) {
+  const { config, database, clock, events } = deps;
+  const db = database.db;
+  const accounts = createAccountsService({ repo: accountsRepo(db), clock, sessionTtlDays: config.sessionTtlDays });
+  const catalog = createCatalogService({ repo: catalogRepo(db), photos: createPhotoStore(config.dataDir) });
+  const lives = createLivesService({ repo: livesRepo(db), catalog, events, clock });
+  const social = createSocialService({ repo: socialRepo(db), catalog, events });
+  const sandbox = createSandboxProvider({ secret: config.secrets.paymentSandbox });
+  const providers: ReadonlyMap<string, PaymentProvider> = new Map([[sandbox.id, sandbox]]);
+  const orders = createOrdersService({ repo: ordersRepo(db), catalog, lives, events, providers });
+  return { accounts, catalog, lives, social, orders, providers, sandbox, events, clock };
+}
+
+export type Services = ReturnType<typeof createServices>;
