@@ -378,7 +378,7 @@ function romanise(name: string, prefixes: Prefix[] = []): string {
 
 /** Proper part of a name (寿光市 → 寿光), for ancestor-prefix splitting. */
 function proper(name: string): string {
-  let rest = name;
+  const rest = name;
   for (const tok of ADMIN)
     if (rest.endsWith(tok.zh) && rest.length - tok.zh.length >= 2)
       return rest.slice(0, -tok.zh.length);
