@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from './test/test-app.ts';
 
@@ -22,6 +23,12 @@ describe('app', () => {
     for (const p of ['/api/v1/auth/register', '/api/v1/orders', '/api/v1/lives/{id}/pin', '/api/v1/products/{id}']) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
+  });
+
+  it('has its committed API reference up to date (run npm run openapi)', async () => {
+    const committed = JSON.parse(readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8'));
+    const live = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    expect(live.paths).toEqual(committed.paths);
   });
 
   it('answers unknown routes with the error shape', async () => {

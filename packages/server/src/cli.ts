@@ -1,14 +1,19 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
+import { openApiToMarkdown } from './http/openapi-markdown.ts';
 import { seedDemo } from './seed/seed-demo.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 
 const usage = `Usage: npm run cli -- <command>
   migrate                      apply database migrations
   seed                         fill a demo region (sellers, products, shows); safe to run twice
   create-operator --email E --password P --name N
                                create an operator (township or county e-commerce park staff)
-  openapi                      print the OpenAPI 3.1 document`;
+  openapi                      write docs/openapi.json and docs/api.md (the API reference)`;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -16,7 +21,9 @@ async function main(): Promise<void> {
     console.log(usage);
     return;
   }
-  const config = { ...loadConfig(), logLevel: 'warn' as const, serveWeb: false };
+  const loaded = loadConfig();
+  // The published document names the public address, not a developer's machine.
+  const config = { ...loaded, logLevel: 'warn' as const, serveWeb: false, ...(command === 'openapi' && { publicUrl: 'http://localhost:3000' }) };
   const app = await buildApp(config);
   try {
     switch (command) {
@@ -42,10 +49,15 @@ async function main(): Promise<void> {
         console.log(`Operator ${user.email} created (${user.id}).`);
         break;
       }
-      case 'openapi':
+      case 'openapi': {
         await app.ready();
-        console.log(JSON.stringify(app.swagger(), null, 2));
+        const doc = app.swagger();
+        const docs = path.join(REPO_ROOT, 'docs');
+        writeFileSync(path.join(docs, 'openapi.json'), `${JSON.stringify(doc, null, 2)}\n`);
+        writeFileSync(path.join(docs, 'api.md'), openApiToMarkdown(doc as never));
+        console.log('Wrote docs/openapi.json and docs/api.md.');
         break;
+      }
       default:
         console.error(usage);
         process.exitCode = 2;
