@@ -1,0 +1,154 @@
+/** Shapes of the API's answers, as declared in packages/server/src/modules/*.schemas.ts. */
+import type { LiveStatus, PinnedProductCard, ProductCategory } from '@cunbo/shared';
+
+export type Locale = 'zh' | 'en' | 'it';
+export type Role = 'buyer' | 'seller' | 'operator';
+export type { LiveStatus, ProductCategory };
+export type ProductCard = PinnedProductCard;
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  locale: Locale;
+  shopId: string | null;
+  createdAt: string;
+}
+
+export interface SessionResponse {
+  token: string;
+  csrfToken: string;
+  user: User;
+}
+
+export interface RegionView {
+  code: string;
+  name: string;
+  fullName: string;
+}
+
+export type RegionLevel = 'province' | 'prefecture' | 'county' | 'township' | 'village';
+
+export interface RegionItem {
+  code: string;
+  level: RegionLevel;
+  parentCode: string | null;
+  name: string;
+}
+
+export interface RegionDetail {
+  code: string;
+  level: RegionLevel;
+  name: string;
+  fullName: string;
+  path: Array<{ code: string; level: RegionLevel; name: string }>;
+}
+
+export interface Shop {
+  id: string;
+  ownerId: string;
+  name: string;
+  description: string;
+  regionCode: string;
+  region: RegionView | null;
+  followers: number;
+  createdAt: string;
+}
+
+export interface Photo {
+  id: string;
+  width: number;
+  height: number;
+  url: string;
+}
+
+export interface Product {
+  id: string;
+  shopId: string;
+  title: string;
+  description: string;
+  unit: string;
+  category: ProductCategory;
+  price: number;
+  traditionalPrice: number | null;
+  currency: string;
+  stock: number;
+  status: 'active' | 'archived';
+  photos: Photo[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Live {
+  id: string;
+  title: string;
+  status: LiveStatus;
+  scheduledAt: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  shop: { id: string; name: string; regionCode: string; region: RegionView | null };
+  pinnedProduct: ProductCard | null;
+  products: ProductCard[];
+  stats: { peakViewers: number; likes: number; chatLines: number };
+  streamKey?: string;
+  createdAt: string;
+}
+
+export type OrderStatus =
+  | 'placed'
+  | 'paid'
+  | 'cod_confirmed'
+  | 'packed'
+  | 'handed_to_hub'
+  | 'in_transit'
+  | 'delivered'
+  | 'cancelled'
+  | 'refunded';
+
+export type PaymentMethod = 'cod' | 'sandbox';
+
+export interface OrderItem {
+  productId: string;
+  title: string;
+  unit: string;
+  quantity: number;
+  price: number;
+  subtotal: number;
+}
+
+export interface Payment {
+  id: string;
+  provider: string;
+  status: 'pending' | 'succeeded' | 'failed' | 'refunded';
+  payUrl: string | null;
+}
+
+export interface Order {
+  id: string;
+  status: OrderStatus;
+  buyerId: string;
+  shopId: string;
+  liveId: string | null;
+  items: OrderItem[];
+  total: number;
+  currency: string;
+  paymentMethod: PaymentMethod | string;
+  payment: Payment | null;
+  shippingAddress: { name: string; phone: string; regionCode: string; line1: string };
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SandboxPaymentPage {
+  payment: { id: string; provider: string; status: string; amount: number; currency: string };
+  order: Order;
+}
+
+export interface AppNotification {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  read: boolean;
+  createdAt: string;
+}

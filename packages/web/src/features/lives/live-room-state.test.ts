@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { Order } from '../../api/types.ts';
+import type { LiveEvent } from '../../lib/event-sequencer.ts';
+import { CHAT_KEEP, initialRoomState, roomReducer, TOASTS_KEEP, type RoomState } from './live-room-state.ts';
+
+const card = { id: 'p1', title: '玉米', unit: 'kg', price: 350, currency: 'CNY', traditionalPrice: 200, stock: 10, photoUrl: null };
+const ev = (event: unknown) => ({ type: 'event' as const, event: event as LiveEvent, now: 1000 });
+const run = (...events: unknown[]) => events.reduce<RoomState>((s, e) => roomReducer(s, ev(e)), initialRoomState);
+const hello = { type: 'hello', liveId: 'L', seq: 3, status: 'live', viewers: 4, likes: 20, pinned: card, canChat: true, missedTooMany: false };
+const chat = (i: number) => ({ type: 'chat', seq: i, liveId: 'L', id: `c${i}`, text: `hi ${i}`, author: { id: 'u', displayName: 'A', isHost: false }, at: '' });
+
+describe('roomReducer', () => {
+  it('takes the room as the hello describes it', () => {
+    const s = run(hello);
+    expect(s).toMatchObject({ joined: true, status: 'live', viewers: 4, likes: 20, pinned: card, canChat: true });
+  });
+
+  it('appends chat once and keeps the last lines only', () => {
+    let s = run(hello, chat(1), chat(1));
+    expect(s.chat.map((c) => c.text)).toEqual(['hi 1']);
+    for (let i = 2; i < CHAT_KEEP + 10; i++) s = roomReducer(s, ev(chat(i)));
+    expect(s.chat).toHaveLength(CHAT_KEEP);
+    expect(s.chat.at(-1)!.text).toBe(`hi ${CHAT_KEEP + 9}`);
+  });
+
+  it('counts likes without going back over our own taps', () => {
+    let s = run(hello);
+    s = roomReducer(s, { type: 'liked', count: 3 });
+    expect(s.likes).toBe(23);
+    s = roomReducer(s, ev({ type: 'like', seq: 4, count: 1, total: 21 }));
+    expect(s.likes).toBe(23);
+    s = roomReducer(s, ev({ type: 'like', seq: 5, count: 9, total: 30 }));
+    expect(s.likes).toBe(30);
+  });
+
+  it('follows the pinned product, its stock and sold out', () => {
+    let s = run(hello, { type: 'stock', seq: 4, productId: 'p1', stock: 7 });
+    expect(s.pinned!.stock).toBe(7);
+    s = roomReducer(s, ev({ type: 'soldout', seq: 5, productId: 'p1' }));
+    expect(s.pinned!.stock).toBe(0);
+    s = roomReducer(s, ev({ type: 'stock', seq: 6, productId: 'other', stock: 2 }));
+    expect(s.pinned!.stock).toBe(0);
+    expect(s.stock).toEqual({ p1: 0, other: 2 });
+    s = roomReducer(s, ev({ type: 'pin', seq: 7, product: null }));
+    expect(s.pinned).toBeNull();
+  });
+
+  it('shows the last few purchases', () => {
+    let s = run(hello);
+    for (let i = 0; i < 5; i++) {
+      s = roomReducer(s, ev({ type: 'purchase', seq: 10 + i, productId: 'p1', quantity: 2, unit: 'kg', countyName: { zh: '青州市', en: 'Qingzhou', it: 'Qingzhou' } }));
+    }
+    expect(s.toasts).toHaveLength(TOASTS_KEEP);
+    s = roomReducer(s, { type: 'toast-expired', id: '14' });
+    expect(s.toasts.map((t) => t.id)).toEqual(['12', '13']);
+  });
+
+  it('stops chat when the show ends', () => {
+    const s = run(hello, { type: 'live', seq: 9, status: 'ended' });
+    expect(s).toMatchObject({ status: 'ended', canChat: false });
+  });
+
+  it('lists host orders newest first without duplicates', () => {
+    const order = (id: string, createdAt: string) => ({ id, createdAt, status: 'placed' }) as Order;
+    let s = roomReducer(initialRoomState, { type: 'seed-orders', orders: [order('a', '2025-01-01T10:00:00Z')] });
+    s = roomReducer(s, ev({ type: 'order', liveId: 'L', order: order('b', '2025-01-01T10:05:00Z') }));
+    s = roomReducer(s, ev({ type: 'order', liveId: 'L', order: order('a', '2025-01-01T10:00:00Z') }));
+    expect(s.orders.map((o) => o.id)).toEqual(['b', 'a']);
+  });
+
+  it('remembers the last error the room sent', () => {
+    const s = run(hello, { type: 'error', error: { code: 'RATE_LIMITED', message: 'slow down' } });
+    expect(s.lastError).toEqual({ code: 'RATE_LIMITED', message: 'slow down', at: 1000 });
+    expect(roomReducer(s, { type: 'clear-error' }).lastError).toBeNull();
+  });
+});

@@ -1,0 +1,149 @@
+import type { LiveStatus, PinnedProductCard } from '@cunbo/shared';
+import type { Order } from '../../api/types.ts';
+import type { LiveEvent } from '../../lib/event-sequencer.ts';
+import { nextLikeTotal } from '../../lib/like-batcher.ts';
+
+export interface ChatLine {
+  id: string;
+  text: string;
+  author: { id: string; displayName: string; isHost: boolean };
+  at: string;
+}
+
+export interface PurchaseToast {
+  id: string;
+  productId: string;
+  quantity: number;
+  unit: string;
+  countyName: { zh: string; en: string; it: string } | null;
+}
+
+export interface RoomState {
+  /** False until the first hello: the numbers below are not the room's yet. */
+  joined: boolean;
+  status: LiveStatus | null;
+  viewers: number;
+  likes: number;
+  pinned: PinnedProductCard | null;
+  /** Latest stock per product, from `stock`/`soldout` events (for cards other than the pinned one). */
+  stock: Record<string, number>;
+  canChat: boolean;
+  chat: ChatLine[];
+  toasts: PurchaseToast[];
+  /** Host only: orders placed during the show, newest first. */
+  orders: Order[];
+  /** The last error the room sent us (rate limits, chat refused). */
+  lastError: { code: string; message: string; at: number } | null;
+  /** The room could not replay everything we missed while away. */
+  missedSome: boolean;
+}
+
+export const CHAT_KEEP = 150;
+export const TOASTS_KEEP = 3;
+
+export const initialRoomState: RoomState = {
+  joined: false,
+  status: null,
+  viewers: 0,
+  likes: 0,
+  pinned: null,
+  stock: {},
+  canChat: false,
+  chat: [],
+  toasts: [],
+  orders: [],
+  lastError: null,
+  missedSome: false,
+};
+
+export type RoomAction =
+  | { type: 'event'; event: LiveEvent; now: number }
+  | { type: 'liked'; count: number }
+  | { type: 'toast-expired'; id: string }
+  | { type: 'seed-orders'; orders: Order[] }
+  | { type: 'status'; status: LiveStatus }
+  | { type: 'pinned'; product: PinnedProductCard | null }
+  | { type: 'clear-error' };
+
+function withStock(card: PinnedProductCard | null, productId: string, stock: number): PinnedProductCard | null {
+  return card && card.id === productId ? { ...card, stock } : card;
+}
+
+function addOrders(existing: Order[], incoming: Order[]): Order[] {
+  const byId = new Map(existing.map((o) => [o.id, o]));
+  for (const o of incoming) byId.set(o.id, { ...byId.get(o.id), ...o });
+  return [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+}
+
+/** Everything the live room shows, as a pure function of the events received. */
+export function roomReducer(state: RoomState, action: RoomAction): RoomState {
+  switch (action.type) {
+    case 'liked':
+      return { ...state, likes: state.likes + action.count };
+    case 'toast-expired':
+      return { ...state, toasts: state.toasts.filter((t) => t.id !== action.id) };
+    case 'seed-orders':
+      return { ...state, orders: addOrders(state.orders, action.orders) };
+    case 'status':
+      return { ...state, status: action.status, canChat: action.status === 'ended' ? false : state.canChat };
+    case 'pinned':
+      return { ...state, pinned: action.product };
+    case 'clear-error':
+      return { ...state, lastError: null };
+    case 'event':
+      return applyEvent(state, action.event, action.now);
+  }
+}
+
+function applyEvent(state: RoomState, e: LiveEvent, now: number): RoomState {
+  switch (e.type) {
+    case 'hello':
+      return {
+        ...state,
+        joined: true,
+        status: e.status,
+        viewers: e.viewers,
+        likes: nextLikeTotal(state.likes, e.likes),
+        pinned: e.pinned,
+        canChat: e.canChat,
+        missedSome: state.missedSome || e.missedTooMany,
+      };
+    case 'chat': {
+      if (state.chat.some((c) => c.id === e.id)) return state;
+      const line: ChatLine = { id: e.id, text: e.text, author: e.author, at: e.at };
+      const chat = [...state.chat, line];
+      return { ...state, chat: chat.length > CHAT_KEEP ? chat.slice(chat.length - CHAT_KEEP) : chat };
+    }
+    case 'like':
+      return { ...state, likes: nextLikeTotal(state.likes, e.total) };
+    case 'viewers':
+      return { ...state, viewers: e.count };
+    case 'pin':
+      return { ...state, pinned: e.product };
+    case 'purchase': {
+      const toast: PurchaseToast = {
+        id: `${e.seq}`,
+        productId: e.productId,
+        quantity: e.quantity,
+        unit: e.unit,
+        countyName: e.countyName,
+      };
+      const toasts = [...state.toasts, toast];
+      return { ...state, toasts: toasts.length > TOASTS_KEEP ? toasts.slice(toasts.length - TOASTS_KEEP) : toasts };
+    }
+    case 'stock':
+      return { ...state, stock: { ...state.stock, [e.productId]: e.stock }, pinned: withStock(state.pinned, e.productId, e.stock) };
+    case 'soldout':
+      return { ...state, stock: { ...state.stock, [e.productId]: 0 }, pinned: withStock(state.pinned, e.productId, 0) };
+    case 'live':
+      return { ...state, status: e.status, canChat: e.status === 'ended' ? false : state.canChat };
+    case 'order':
+      return { ...state, orders: addOrders(state.orders, [e.order]) };
+    case 'error':
+      return { ...state, lastError: { code: e.error.code, message: e.error.message, at: now } };
+    case 'pong':
+      return state;
+    default:
+      return state;
+  }
+}
