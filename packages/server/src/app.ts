@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import { AppError, errorBodySchema } from '@cunbo/shared';
@@ -61,6 +62,25 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   registerValidation(app);
   registerErrorHandler(app);
   app.addSchema(errorBodySchema);
+  await app.register(helmet, {
+    // The web app loads only its own scripts; media may come from blobs (HLS) and the room
+    // connects back over WebSocket. Swagger UI at /api/v1/docs needs inline styles.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
+        workerSrc: ["'self'", 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+    hsts: config.publicUrl.startsWith('https://'),
+  });
   await app.register(cookie, { secret: config.secrets.session });
   await app.register(websocket, {
     options: { maxPayload: 64 * 1024 },

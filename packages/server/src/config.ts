@@ -35,6 +35,7 @@ const schema = {
     WS_MESSAGES_PER_10S: { type: 'integer', minimum: 1, default: 100 },
     WS_CONNECTIONS_PER_IP: { type: 'integer', minimum: 1, default: 50 },
     ROOM_TICK_MS: { type: 'integer', minimum: 10, maximum: 2000, default: 100 },
+    ROOM_DELIVERY: { type: 'string', enum: ['batched', 'immediate'], default: 'batched' },
     WEB_DIST_DIR: { type: 'string' },
   },
 } as const;
@@ -61,6 +62,7 @@ interface RawEnv {
   WS_MESSAGES_PER_10S: number;
   WS_CONNECTIONS_PER_IP: number;
   ROOM_TICK_MS: number;
+  ROOM_DELIVERY: 'batched' | 'immediate';
   WEB_DIST_DIR?: string;
 }
 
@@ -92,6 +94,12 @@ export interface Config {
   bodyLimitBytes: number;
   rateLimits: RateLimits;
   roomTickMs: number;
+  /**
+   * `batched` (undefined means this too): a room's events go out once per tick, encoded once.
+   * `immediate` encodes and sends every event to every socket at once: the naive way, kept
+   * as the baseline of bench/chat, never for production.
+   */
+  roomDelivery?: 'batched' | 'immediate';
   /** Where the built web app is; served when env is production. */
   webDistDir: string;
   serveWeb: boolean;
@@ -133,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       wsConnectionsPerIp: scale(raw.WS_CONNECTIONS_PER_IP),
     }),
     roomTickMs: raw.ROOM_TICK_MS,
+    roomDelivery: raw.ROOM_DELIVERY,
     webDistDir: raw.WEB_DIST_DIR ? path.resolve(raw.WEB_DIST_DIR) : defaultWebDist,
     serveWeb: raw.NODE_ENV === 'production',
   });

@@ -65,11 +65,17 @@ export function createRedisBroker(redis: Redis, prefix: string): RoomBroker {
       await sub.unsubscribe(channelOf(liveId));
     },
     async since(liveId, seq) {
-      const [events, current, oldest] = await Promise.all([
-        redis.zrangebyscore(key(liveId, 'history'), `(${seq}`, '+inf'),
-        redis.get(key(liveId, 'seq')),
-        redis.zrangebyscore(key(liveId, 'history'), '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1),
-      ]);
+      // One transaction: `current` is exactly the last of `events`, never an event published
+      // between two reads (a joining client skips everything up to `current`).
+      const replies = (await redis
+        .multi()
+        .zrangebyscore(key(liveId, 'history'), `(${seq}`, '+inf')
+        .get(key(liveId, 'seq'))
+        .zrangebyscore(key(liveId, 'history'), '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+        .exec())!;
+      const failed = replies.find(([err]) => err);
+      if (failed) throw failed[0];
+      const [events, current, oldest] = replies.map(([, value]) => value) as [string[], string | null, string[]];
       const cur = Number(current ?? 0);
       const oldestSeq = oldest[1] !== undefined ? Number(oldest[1]) : cur + 1;
       return { events, complete: seq >= cur || oldestSeq <= seq + 1, current: cur };

@@ -6,9 +6,26 @@ export interface RoomClient {
   userId: string | null;
   displayName: string;
   isHost: boolean;
-  /** Frames that arrived before the client got its `hello`; sent right after it. */
-  pending: Buffer[] | null;
+  /** Events that arrived before the client got its `hello`; sent right after it. */
+  pending: QueuedEvent[] | null;
+  /**
+   * Sequenced events up to this one were in the client's hello or replay: never sent again.
+   * 0 once the room has moved past it (the usual case).
+   */
+  seenSeq: number;
 }
+
+/** An event as JSON text; `seq` 0 for events that are not sequenced (viewers, host-only). */
+interface QueuedEvent {
+  json: string;
+  seq: number;
+}
+
+/**
+ * `batched`: one frame per room per tick, encoded once. `immediate`: the plain way, kept only
+ * as the baseline of bench/chat: every event encoded and sent to every socket on arrival.
+ */
+export type RoomDelivery = 'batched' | 'immediate';
 
 /** A viewer this far behind is cut off; its client reconnects and catches up with `since`. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -22,8 +39,8 @@ const STATS_EVERY_MS = 10_000;
  */
 export class LiveRoom {
   readonly clients = new Set<RoomClient>();
-  private queue: string[] = [];
-  private hostQueue: string[] = [];
+  private queue: QueuedEvent[] = [];
+  private hostQueue: QueuedEvent[] = [];
   private pendingLikes = 0;
   private chatLinesSinceStats = 0;
   private ticks = 0;
@@ -39,6 +56,7 @@ export class LiveRoom {
     private readonly broker: RoomBroker,
     private readonly opts: {
       tickMs: number;
+      delivery?: RoomDelivery;
       onStats: (stats: { peakViewers: number; likes: number; chatLines: number }) => Promise<void>;
       onError: (err: unknown) => void;
     },
@@ -79,30 +97,57 @@ export class LiveRoom {
     send(client, typeof frame === 'string' ? Buffer.from(frame) : frame);
   }
 
-  /** The client has its hello: what piled up meanwhile follows it. */
-  markReady(client: RoomClient): void {
+  /**
+   * The client has its hello, which told it the room's `seq`: what piled up meanwhile follows,
+   * except events it already has (they were in its replay, or happened before its hello).
+   */
+  markReady(client: RoomClient, helloSeq: number): void {
     const pending = client.pending ?? [];
     client.pending = null;
-    for (const frame of pending) send(client, frame);
+    client.seenSeq = helloSeq;
+    const fresh = unseen(client, pending);
+    if (fresh.length > 0) send(client, frameOf(fresh));
   }
 
   private deliver(message: BrokerMessage): void {
-    (message.audience === 'host' ? this.hostQueue : this.queue).push(message.json);
+    if (this.opts.delivery === 'immediate') return this.sendNow(message);
+    (message.audience === 'host' ? this.hostQueue : this.queue).push(message);
   }
 
   private flush(): void {
     if (this.queue.length > 0) {
-      const frame = frameOf(this.queue);
+      const events = this.queue;
       this.queue = [];
+      const frame = frameOf(events);
       for (const client of this.clients) {
-        if (client.pending) client.pending.push(frame);
-        else send(client, frame);
+        if (client.pending) client.pending.push(...events);
+        else if (client.seenSeq === 0) send(client, frame);
+        else {
+          // Joined a moment ago: the shared frame may repeat what its replay had.
+          const fresh = unseen(client, events);
+          if (fresh.length > 0) send(client, fresh.length === events.length ? frame : frameOf(fresh));
+        }
       }
     }
     if (this.hostQueue.length > 0) {
-      const frame = frameOf(this.hostQueue);
+      const events = this.hostQueue;
       this.hostQueue = [];
-      for (const client of this.clients) if (client.isHost) send(client, frame);
+      const frame = frameOf(events);
+      for (const client of this.clients) {
+        if (!client.isHost) continue;
+        if (client.pending) client.pending.push(...events);
+        else send(client, frame);
+      }
+    }
+  }
+
+  /** The baseline: parse once, then JSON.stringify and send per socket, no batching. */
+  private sendNow(message: BrokerMessage): void {
+    const event: unknown = JSON.parse(message.json);
+    for (const client of this.clients) {
+      if (message.audience === 'host' && !client.isHost) continue;
+      if (client.pending) client.pending.push(message);
+      else if (unseen(client, [message]).length > 0) send(client, JSON.stringify(event));
     }
   }
 
@@ -130,7 +175,7 @@ export class LiveRoom {
       this.peakViewers = Math.max(this.peakViewers, total);
       if (total !== this.lastViewers) {
         this.lastViewers = total;
-        this.queue.push(JSON.stringify({ type: 'viewers', liveId: this.liveId, count: total }));
+        this.queue.push({ json: JSON.stringify({ type: 'viewers', liveId: this.liveId, count: total }), seq: 0 });
       }
     }
     if (Date.now() - this.lastStatsAt >= STATS_EVERY_MS) await this.saveStats();
@@ -144,12 +189,25 @@ export class LiveRoom {
   }
 }
 
-/** One event goes out as itself; several as one `batch` event. */
-function frameOf(events: string[]): Buffer {
-  return Buffer.from(events.length === 1 ? events[0]! : `{"type":"batch","events":[${events.join(',')}]}`);
+/**
+ * The events a client does not have yet. Seqs arrive in order (the broker assigns them
+ * atomically), so the first event past `seenSeq` means nothing older can follow.
+ */
+function unseen(client: RoomClient, events: QueuedEvent[]): QueuedEvent[] {
+  if (client.seenSeq === 0) return events;
+  const fresh = events.filter((e) => e.seq === 0 || e.seq > client.seenSeq);
+  if (fresh.some((e) => e.seq > client.seenSeq)) client.seenSeq = 0;
+  return fresh;
 }
 
-function send(client: RoomClient, frame: Buffer): void {
+/** One event goes out as itself; several as one `batch` event. */
+function frameOf(events: QueuedEvent[]): Buffer {
+  return Buffer.from(
+    events.length === 1 ? events[0]!.json : `{"type":"batch","events":[${events.map((e) => e.json).join(',')}]}`,
+  );
+}
+
+function send(client: RoomClient, frame: Buffer | string): void {
   const socket = client.socket;
   if (socket.readyState !== socket.OPEN) return;
   if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {

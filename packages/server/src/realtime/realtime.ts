@@ -99,6 +99,7 @@ export async function createRealtime(deps: {
     if (!pending) {
       const room = new LiveRoom(liveId, broker, {
         tickMs: config.roomTickMs,
+        delivery: config.roomDelivery,
         onStats: (stats) => services.lives.recordStats(liveId, stats),
         onError: (err) => log.error({ err, liveId }, 'room tick failed'),
       });
@@ -224,8 +225,10 @@ export async function createRealtime(deps: {
             displayName: actor?.user.displayName ?? '',
             isHost: false,
             pending: [],
+            seenSeq: 0,
           };
           let room: LiveRoom | null = null;
+          let isClosed = false;
           // Listen at once: messages sent while the room is being set up are not lost.
           const early: RawData[] = [];
           const window = { start: Date.now(), count: 0 };
@@ -234,6 +237,7 @@ export async function createRealtime(deps: {
             else void onMessage(room, client, data, window).catch((err) => log.error({ err }, 'room message failed'));
           });
           socket.on('close', () => {
+            isClosed = true;
             release();
             if (room) leave(room, client);
           });
@@ -246,7 +250,10 @@ export async function createRealtime(deps: {
               return;
             }
             client.isHost = client.userId !== null && client.userId === info.hostUserId;
-            room = await roomFor(liveId);
+            const joined = await roomFor(liveId);
+            // Hung up while we looked the show up: never a viewer (and maybe the room's last).
+            if (isClosed) return leave(joined, client);
+            room = joined;
             room.add(client);
             const since = request.query.since;
             const history = await broker.since(liveId, since ?? Number.MAX_SAFE_INTEGER);
@@ -265,7 +272,7 @@ export async function createRealtime(deps: {
             if (since !== undefined && history.events.length > 0) {
               room.sendTo(client, `{"type":"batch","events":[${history.events.join(',')}]}`);
             }
-            room.markReady(client);
+            room.markReady(client, history.current);
             for (const data of early.splice(0)) await onMessage(room, client, data, window);
           } catch (err) {
             log.error({ err, liveId }, 'room join failed');

@@ -264,7 +264,10 @@ export async function openRoom(
   if (opts.since !== undefined) url.searchParams.set('since', String(opts.since));
   const room = new RoomSocket(new WebSocket(url));
   await new Promise<void>((resolve, reject) => {
-    room.socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode} instead of a WebSocket`)));
+    room.socket.once('unexpected-response', (req, res) => {
+      req.destroy();
+      reject(new Error(`HTTP ${res.statusCode} instead of a WebSocket`));
+    });
     room.socket.once('error', reject);
     room.socket.once('close', () => resolve());
     room.socket.once('message', () => resolve());
