@@ -18,7 +18,9 @@ afterAll(async () => {
   for (const redis of connections) await redis.quit();
 });
 
-const kinds: Array<[string, (prefix: string) => RoomBroker]> = [['memory', () => createMemoryBroker()]];
+const kinds: Array<[string, (prefix: string) => RoomBroker]> = [
+  ['memory', () => createMemoryBroker()],
+];
 if (redisUrl) {
   kinds.push([
     'redis',

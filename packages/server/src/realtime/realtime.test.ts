@@ -185,7 +185,11 @@ describe('live room', () => {
     it('refuses chat once the show has ended', async () => {
       const ended = await createLive(t.app, seller, [product.id]);
       const author = await join({ live: ended.id, token: buyer.token });
-      await t.app.inject({ method: 'POST', url: `/api/v1/lives/${ended.id}/end`, headers: seller.auth });
+      await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/lives/${ended.id}/end`,
+        headers: seller.auth,
+      });
       await author.waitFor('live', (e) => e.status === 'ended');
       chat(author, 'still there?');
       expect((await author.waitFor('error')).error.code).toBe('LIVE_NOT_LIVE');
@@ -214,7 +218,9 @@ describe('live room', () => {
       expect(likes.reduce((sum, e) => sum + e.count, 0)).toBe(sent);
       // 120 messages, a handful of ticks.
       expect(likes.length).toBeLessThan(20);
-      expect(likes.map((e) => e.total)).toEqual([...likes.map((e) => e.total)].sort((a, b) => a - b));
+      expect(likes.map((e) => e.total)).toEqual(
+        [...likes.map((e) => e.total)].sort((a, b) => a - b),
+      );
       expect(watcher.ofType('error')).toEqual([]);
       // A newcomer is told the total.
       expect(helloOf(await join({ live: live.id })).likes).toBe(sent);
@@ -262,7 +268,9 @@ describe('live room', () => {
       try {
         await Promise.all(
           Array.from({ length: 5 }, async () => {
-            const socket = new WebSocket(`${base.replace('http', 'ws')}/api/v1/lives/${live.id}/ws`);
+            const socket = new WebSocket(
+              `${base.replace('http', 'ws')}/api/v1/lives/${live.id}/ws`,
+            );
             socket.on('error', () => undefined);
             await new Promise((resolve) => socket.once('upgrade', resolve));
             socket.terminate();
@@ -325,9 +333,17 @@ describe('live room', () => {
       const live = await createLive(t.app, seller, [product.id], false);
       const viewer = await join({ live: live.id });
       expect(helloOf(viewer).status).toBe('scheduled');
-      await t.app.inject({ method: 'POST', url: `/api/v1/lives/${live.id}/start`, headers: seller.auth });
+      await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/lives/${live.id}/start`,
+        headers: seller.auth,
+      });
       await viewer.waitFor('live', (e) => e.status === 'live');
-      await t.app.inject({ method: 'POST', url: `/api/v1/lives/${live.id}/end`, headers: seller.auth });
+      await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/lives/${live.id}/end`,
+        headers: seller.auth,
+      });
       await viewer.waitFor('live', (e) => e.status === 'ended');
       expect(viewer.ofType('live').map((e) => e.status)).toEqual(['live', 'ended']);
       await closeAll();
@@ -540,6 +556,11 @@ describe('chat rate limit', () => {
     // Someone else still chats.
     bystander.send({ type: 'chat', text: 'my turn' });
     await tab1.waitFor('chat', (e) => e.text === 'my turn');
-    expect(bystander.ofType('chat').map((e) => e.text)).toEqual(['line 0', 'line 1', 'line 2', 'my turn']);
+    expect(bystander.ofType('chat').map((e) => e.text)).toEqual([
+      'line 0',
+      'line 1',
+      'line 2',
+      'my turn',
+    ]);
   });
 });

@@ -82,11 +82,21 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   const node = [process.execPath, '--import', 'tsx', MAIN];
   // `exec` keeps one process: the pid we hold is the server's, and signals reach it.
   const child = opts.openFiles
-    ? spawn('/bin/bash', ['-c', 'ulimit -n "$(( $1 < $(ulimit -Hn) ? $1 : $(ulimit -Hn) ))" && shift && exec "$@"', 'bash', String(opts.openFiles), ...node], {
-        cwd: REPO_ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
+    ? spawn(
+        '/bin/bash',
+        [
+          '-c',
+          'ulimit -n "$(( $1 < $(ulimit -Hn) ? $1 : $(ulimit -Hn) ))" && shift && exec "$@"',
+          'bash',
+          String(opts.openFiles),
+          ...node,
+        ],
+        {
+          cwd: REPO_ROOT,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
     : spawn(node[0]!, node.slice(1), { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
 
   let output = '';
@@ -141,14 +151,18 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
       throw new Error(`server process exited with ${exitCode} before it was ready:\n${output}`);
     }
     try {
-      const res = await fetch(`${server.url}/api/v1/health`, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(`${server.url}/api/v1/health`, {
+        signal: AbortSignal.timeout(2_000),
+      });
       if (res.ok) return server;
     } catch {
       // Not listening yet.
     }
     if (Date.now() > deadline) {
       await server.kill();
-      throw new Error(`server process not ready within ${opts.readyTimeoutMs ?? 60_000} ms:\n${output}`);
+      throw new Error(
+        `server process not ready within ${opts.readyTimeoutMs ?? 60_000} ms:\n${output}`,
+      );
     }
     await delay(100);
   }
@@ -220,7 +234,9 @@ export class RoomSocket {
 
   /** Sends an event as JSON, or a string or buffer as it is. */
   send(data: unknown): void {
-    this.socket.send(typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data));
+    this.socket.send(
+      typeof data === 'string' || Buffer.isBuffer(data) ? data : JSON.stringify(data),
+    );
   }
 
   /** The first event received (so far or later) that matches. */
@@ -278,6 +294,7 @@ export async function openRoom(
 /** The `hello` a room socket got when it joined. */
 export function helloOf(room: RoomSocket): ReceivedEvent {
   const hello = room.events[0];
-  if (hello?.type !== 'hello') throw new Error(`expected hello first, got ${JSON.stringify(hello)}`);
+  if (hello?.type !== 'hello')
+    throw new Error(`expected hello first, got ${JSON.stringify(hello)}`);
   return hello;
 }
