@@ -1,3 +1,4 @@
+import { LIMITS } from '@cunbo/shared';
 import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/errors.ts';
@@ -14,7 +15,7 @@ export function useErrorText() {
       const key = `errors.${err.code}`;
       if (i18n.exists(key)) {
         const available = typeof err.details.available === 'number' ? err.details.available : undefined;
-        return t(key, { count: available ?? 0, available: available ?? 0 });
+        return t(key, { available: available ?? 0 });
       }
       return err.message;
     },
@@ -36,7 +37,7 @@ export function useFieldError() {
       if (raw === undefined) return undefined;
       if (Array.isArray(err.details.issues)) {
         const key = `hints.${field.split('.').at(-1)}`;
-        return i18n.exists(key) ? t(key) : raw;
+        return i18n.exists(key) ? t(key, { min: LIMITS.passwordMin }) : raw;
       }
       return errorText(err);
     },

@@ -1,0 +1,321 @@
+import { LIMITS, type PinnedProductCard } from '@cunbo/shared';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useLocation } from 'wouter';
+import { api, ApiError } from '../../api/client.ts';
+import type { Order, PaymentMethod, RegionLevel } from '../../api/types.ts';
+import { useSession } from '../../app/session.tsx';
+import { isFieldError, useErrorText, useFieldError } from '../../components/error-text.ts';
+import { Button, ErrorNote, TextField } from '../../components/ui.tsx';
+import { emptyAddress, loadLastAddress, missingAddressFields, saveLastAddress, type ShippingAddress } from '../../lib/address-memory.ts';
+import { newUuid } from '../../lib/ids.ts';
+import { formatMoney } from '../../lib/money.ts';
+import { photoAt } from '../../lib/photo.ts';
+import { isPlaceable } from '../regions/region-codes.ts';
+import { RegionPicker } from '../regions/region-picker.tsx';
+
+export type BuyableProduct = Pick<PinnedProductCard, 'id' | 'title' | 'unit' | 'price' | 'currency' | 'stock' | 'photoUrl'>;
+
+const ADDRESS_FIELDS = ['shippingAddress.name', 'shippingAddress.phone', 'shippingAddress.regionCode', 'shippingAddress.line1'];
+const PAY_KEY = 'cunbo.lastPayment';
+
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+function regionLooksPlaceable(code: string, level: RegionLevel | null): boolean {
+  if (level) return isPlaceable(level);
+  return code.length >= 9 || (code.length === 6 && !code.endsWith('00'));
+}
+
+/**
+ * The second tap of "two taps to buy": quantity, address (remembered from last time) and
+ * payment, then confirm. One Idempotency-Key per opening of the sheet, reused on every retry,
+ * so a flaky network never orders twice.
+ */
+export function BuySheet({
+  product,
+  liveId,
+  onClose,
+}: {
+  product: BuyableProduct;
+  liveId?: string;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const { user } = useSession();
+  const [location, navigate] = useLocation();
+  const errorText = useErrorText();
+  const fieldError = useFieldError();
+  const [idempotencyKey, setIdempotencyKey] = useState(() => newUuid());
+  const remembered = useRef(loadLastAddress(storage(), user?.id));
+  const [address, setAddress] = useState<ShippingAddress>(remembered.current ?? emptyAddress());
+  const [regionLevel, setRegionLevel] = useState<RegionLevel | null>(null);
+  const [editingAddress, setEditingAddress] = useState(remembered.current === null);
+  const [quantity, setQuantity] = useState(1);
+  const [maxQuantity, setMaxQuantity] = useState(Math.max(0, Math.min(product.stock, LIMITS.quantityMax)));
+  const [payment, setPayment] = useState<PaymentMethod>(() => (storage()?.getItem(PAY_KEY) === 'sandbox' ? 'sandbox' : 'cod'));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [localErrors, setLocalErrors] = useState<Partial<Record<keyof ShippingAddress, string>>>({});
+  const [placed, setPlaced] = useState<Order | null>(null);
+  const sheetRef = useRef<HTMLDivElement>(null);
+
+  // Stock shown on the card changes while the sheet is open (others are buying too).
+  useEffect(() => {
+    setMaxQuantity((m) => Math.min(m, Math.max(0, Math.min(product.stock, LIMITS.quantityMax))));
+  }, [product.stock]);
+  useEffect(() => {
+    if (maxQuantity > 0 && quantity > maxQuantity) setQuantity(maxQuantity);
+  }, [maxQuantity, quantity]);
+
+  useEffect(() => {
+    sheetRef.current?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  const soldOut = maxQuantity <= 0;
+  const total = product.price * quantity;
+
+  async function confirm() {
+    const missing = missingAddressFields(address);
+    if (!regionLooksPlaceable(address.regionCode, regionLevel) && !missing.includes('regionCode')) missing.push('regionCode');
+    if (missing.length > 0) {
+      setEditingAddress(true);
+      setLocalErrors(Object.fromEntries(missing.map((f) => [f, t(`hints.${f}`)])));
+      return;
+    }
+    setLocalErrors({});
+    setBusy(true);
+    setError(null);
+    try {
+      const { order } = await api.post<{ order: Order }>(
+        '/orders',
+        {
+          items: [{ productId: product.id, quantity }],
+          shippingAddress: {
+            name: address.name.trim(),
+            phone: address.phone.trim(),
+            regionCode: address.regionCode,
+            line1: address.line1.trim(),
+          },
+          paymentMethod: payment,
+          ...(liveId && { liveId }),
+        },
+        { headers: { 'Idempotency-Key': idempotencyKey } },
+      );
+      saveLastAddress(storage(), address, user?.id);
+      try {
+        storage()?.setItem(PAY_KEY, payment);
+      } catch {
+        // ignore
+      }
+      setPlaced(order);
+      if (order.payment?.payUrl && order.payment.status === 'pending') navigate(order.payment.payUrl);
+    } catch (err) {
+      if (err instanceof ApiError) {
+        if (err.code === 'OUT_OF_STOCK' && typeof err.details.available === 'number') {
+          setMaxQuantity(Math.min(err.details.available, LIMITS.quantityMax));
+        }
+        if (err.code === 'IDEMPOTENCY_KEY_REUSED') setIdempotencyKey(newUuid());
+        if (isFieldError(err, ADDRESS_FIELDS)) setEditingAddress(true);
+      }
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const fe = (field: keyof ShippingAddress) => localErrors[field] ?? fieldError(error, `shippingAddress.${field}`);
+
+  let content;
+  if (!user) {
+    content = (
+      <div className="sheet-body">
+        <p>{t('buy.signInFirst')}</p>
+        <Link href={`/signin?next=${encodeURIComponent(location)}`} className="btn btn-primary btn-block" data-testid="buy-signin">
+          {t('auth.signIn')}
+        </Link>
+      </div>
+    );
+  } else if (placed) {
+    content = (
+      <div className="sheet-body buy-success" data-testid="buy-success" role="status">
+        <p className="success-mark" aria-hidden="true">✓</p>
+        <h3>{t('buy.placed')}</h3>
+        <p>
+          {placed.paymentMethod === 'cod'
+            ? t('buy.placedCod', { total: formatMoney(placed.total, placed.currency) })
+            : t('buy.placedPay', { total: formatMoney(placed.total, placed.currency) })}
+        </p>
+        {placed.payment?.payUrl && placed.payment.status === 'pending' && (
+          <Link href={placed.payment.payUrl} className="btn btn-primary btn-block" data-testid="buy-pay-link">
+            {t('order.payNow')}
+          </Link>
+        )}
+        <Link href={`/orders/${placed.id}`} className="btn btn-secondary btn-block" data-testid="buy-order-link">
+          {t('buy.seeOrder')}
+        </Link>
+        <Button variant="ghost" block onClick={onClose} data-testid="buy-done">
+          {t('buy.keepWatching')}
+        </Button>
+      </div>
+    );
+  } else {
+    content = (
+      <form
+        className="sheet-body"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void confirm();
+        }}
+      >
+        <div className="buy-product">
+          {product.photoUrl ? <img src={photoAt(product.photoUrl, 320)} alt="" width={64} height={64} /> : <span className="thumb-empty" aria-hidden="true" />}
+          <div>
+            <p className="buy-title">{product.title}</p>
+            <p>
+              {formatMoney(product.price, product.currency)} / {product.unit}
+            </p>
+            <p className={soldOut ? 'soldout-text' : 'muted'} data-testid="buy-stock">
+              {soldOut ? t('product.soldOut') : t('product.left', { n: product.stock, unit: product.unit })}
+            </p>
+          </div>
+        </div>
+
+        <div className="stepper-row">
+          <span id="qty-label">{t('buy.quantity')}</span>
+          <div className="stepper" role="group" aria-labelledby="qty-label">
+            <button type="button" aria-label={t('buy.less')} data-testid="qty-minus" disabled={quantity <= 1 || soldOut} onClick={() => setQuantity((q) => Math.max(1, q - 1))}>
+              −
+            </button>
+            <input
+              inputMode="numeric"
+              aria-label={t('buy.quantity')}
+              data-testid="qty-input"
+              value={quantity}
+              disabled={soldOut}
+              onChange={(e) => {
+                const n = Number.parseInt(e.target.value.replace(/\D/g, ''), 10);
+                setQuantity(Number.isFinite(n) ? Math.max(1, Math.min(maxQuantity || 1, n)) : 1);
+              }}
+            />
+            <button type="button" aria-label={t('buy.more')} data-testid="qty-plus" disabled={quantity >= maxQuantity || soldOut} onClick={() => setQuantity((q) => Math.min(maxQuantity, q + 1))}>
+              +
+            </button>
+          </div>
+          <span className="muted">{product.unit}</span>
+        </div>
+
+        <section className="buy-section" aria-labelledby="addr-h">
+          <h4 id="addr-h">{t('buy.address')}</h4>
+          {!editingAddress ? (
+            <div className="address-summary" data-testid="address-summary">
+              <p>
+                <strong>{address.name}</strong> {address.phone}
+              </p>
+              <p className="muted">{address.line1}</p>
+              <Button variant="ghost" className="btn-small" data-testid="address-change" onClick={() => setEditingAddress(true)}>
+                {t('buy.changeAddress')}
+              </Button>
+            </div>
+          ) : (
+            <div className="address-form">
+              <TextField
+                label={t('address.name')}
+                autoComplete="name"
+                data-testid="address-name"
+                maxLength={LIMITS.addressNameMax}
+                value={address.name}
+                error={fe('name')}
+                onChange={(e) => setAddress({ ...address, name: e.target.value })}
+              />
+              <TextField
+                label={t('address.phone')}
+                type="tel"
+                autoComplete="tel"
+                inputMode="tel"
+                data-testid="address-phone"
+                maxLength={LIMITS.phoneMax}
+                value={address.phone}
+                error={fe('phone')}
+                onChange={(e) => setAddress({ ...address, phone: e.target.value })}
+              />
+              <RegionPicker
+                label={t('address.region')}
+                testId="address-region"
+                value={address.regionCode}
+                error={fe('regionCode')}
+                onChange={(code, level) => {
+                  setAddress({ ...address, regionCode: code });
+                  setRegionLevel(level);
+                }}
+              />
+              <TextField
+                label={t('address.line1')}
+                autoComplete="street-address"
+                data-testid="address-line1"
+                maxLength={LIMITS.addressLineMax}
+                placeholder={t('address.line1Placeholder')}
+                value={address.line1}
+                error={fe('line1')}
+                onChange={(e) => setAddress({ ...address, line1: e.target.value })}
+              />
+            </div>
+          )}
+        </section>
+
+        <fieldset className="buy-section pay-methods">
+          <legend>{t('buy.payment')}</legend>
+          <label className={`choice${payment === 'cod' ? ' chosen' : ''}`}>
+            <input type="radio" name="payment" value="cod" data-testid="pay-cod" checked={payment === 'cod'} onChange={() => setPayment('cod')} />
+            <span>
+              {t('payment.cod')}
+              <small>{t('payment.codHint')}</small>
+            </span>
+          </label>
+          <label className={`choice${payment === 'sandbox' ? ' chosen' : ''}`}>
+            <input type="radio" name="payment" value="sandbox" data-testid="pay-sandbox" checked={payment === 'sandbox'} onChange={() => setPayment('sandbox')} />
+            <span>
+              {t('payment.online')}
+              <small>{t('payment.onlineHint')}</small>
+            </span>
+          </label>
+        </fieldset>
+
+        {error && !isFieldError(error, ADDRESS_FIELDS) ? (
+          <ErrorNote error={error} testId="buy-error" />
+        ) : error ? (
+          <p className="field-error" role="alert" data-testid="buy-error">
+            {errorText(error)}
+          </p>
+        ) : null}
+
+        <Button type="submit" block busy={busy} disabled={soldOut} data-testid="buy-confirm">
+          {soldOut ? t('product.soldOut') : t('buy.confirm', { total: formatMoney(total, product.currency) })}
+        </Button>
+      </form>
+    );
+  }
+
+  return (
+    <div className="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
+      <div className="sheet" role="dialog" aria-modal="true" aria-labelledby="buy-sheet-title" data-testid="buy-sheet" tabIndex={-1} ref={sheetRef}>
+        <header className="sheet-header">
+          <h2 id="buy-sheet-title">{placed ? t('buy.doneTitle') : t('buy.title')}</h2>
+          <button type="button" className="icon-button" aria-label={t('common.close')} data-testid="buy-close" onClick={onClose}>
+            ✕
+          </button>
+        </header>
+        {content}
+      </div>
+    </div>
+  );
+}
