@@ -1,11 +1,20 @@
 import type { HelloEvent, LiveStatus, PinnedProductCard, RoomEvent } from '@cunbo/shared';
-import type { Order } from '../api/types.ts';
+/** What the host's connection hears of each order placed during the show (no seq). */
+export interface HostOrderSummary {
+  id: string;
+  shopId?: string;
+  liveId?: string | null;
+  status: string;
+  total: number;
+  currency: string;
+  items: Array<{ productId: string; title: string; unit: string; quantity: number; priceFen?: number }>;
+  createdAt?: string;
+}
 
-/** The host's own connection also hears every order as it is placed (no seq). */
 export interface HostOrderEvent {
   type: 'order';
   liveId: string;
-  order: Order;
+  order: HostOrderSummary;
 }
 export interface PongEvent {
   type: 'pong';

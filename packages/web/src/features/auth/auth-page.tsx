@@ -7,6 +7,7 @@ import { isFieldError, useFieldError } from '../../components/error-text.ts';
 import { Button, ErrorNote, TextField } from '../../components/ui.tsx';
 import { LanguageSwitcher } from '../../app/language-switcher.tsx';
 import { safeNext } from '../../lib/safe-next.ts';
+import { focusFirstInvalid } from '../../components/focus-invalid.ts';
 
 const FIELDS = ['email', 'password', 'displayName', 'role'];
 
@@ -36,7 +37,10 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
     if (mode === 'signin' && !password) problems.password = t('hints.passwordEmpty');
     if (mode === 'signup' && !displayName.trim()) problems.displayName = t('hints.displayName');
     setLocal(problems);
-    if (Object.keys(problems).length > 0) return;
+    if (Object.keys(problems).length > 0) {
+      focusFirstInvalid(document.body);
+      return;
+    }
     setBusy(true);
     setError(null);
     try {

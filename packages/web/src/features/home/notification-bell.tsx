@@ -5,6 +5,7 @@ import { api } from '../../api/client.ts';
 import type { AppNotification } from '../../api/types.ts';
 import { ErrorNote } from '../../components/ui.tsx';
 import { timeAgo } from '../../lib/time.ts';
+import { Icon } from '../../components/icons.tsx';
 
 const POLL_MS = 30_000;
 
@@ -82,7 +83,7 @@ export function NotificationBell() {
         data-testid="notification-bell"
         onClick={() => void toggle()}
       >
-        <span aria-hidden="true">🔔</span>
+        <Icon name="bell" size={24} />
         {unread > 0 && (
           <span className="badge" data-testid="notification-count">
             {unread > 99 ? '99+' : unread}

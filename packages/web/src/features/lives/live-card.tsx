@@ -3,6 +3,7 @@ import { Link } from 'wouter';
 import type { Live } from '../../api/types.ts';
 import { photoAt } from '../../lib/photo.ts';
 import { formatDateTime } from '../../lib/time.ts';
+import { Icon } from '../../components/icons.tsx';
 
 /** A show in a list: cover from its products, live badge or start time, shop and place. */
 export function LiveCard({ live }: { live: Live }) {
@@ -11,7 +12,7 @@ export function LiveCard({ live }: { live: Live }) {
   return (
     <Link href={`/lives/${live.id}`} className="live-card" data-testid="live-card" data-live-id={live.id} data-status={live.status}>
       <div className="live-card-cover">
-        {cover ? <img src={photoAt(cover, 320)} srcSet={`${photoAt(cover, 320)} 1x, ${photoAt(cover, 640)} 2x`} alt="" loading="lazy" /> : <span className="cover-empty" aria-hidden="true">🌾</span>}
+        {cover ? <img src={photoAt(cover, 320)} srcSet={`${photoAt(cover, 320)} 1x, ${photoAt(cover, 640)} 2x`} alt="" loading="lazy" /> : <span className="cover-empty"><Icon name="sprout" size={48} /></span>}
         {live.status === 'live' && (
           <span className="state-badge state-live">
             <span className="dot" aria-hidden="true" />

@@ -17,6 +17,7 @@ import { ConnectionBadge, LiveStateBadge, StageOverlay, stageState } from './liv
 import type { PurchaseToast } from './live-room-state.ts';
 import { PinnedCard } from './pinned-card.tsx';
 import { useLiveRoom } from './use-live-room.ts';
+import { Icon } from '../../components/icons.tsx';
 
 export function LiveRoomPage({ id }: { id: string }) {
   const { user } = useSession();
@@ -95,7 +96,7 @@ function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
           <div className="live-meta">
             <LiveStateBadge state={state} />
             <span className="viewer-count" data-testid="viewer-count" aria-label={t('live.viewers', { count: room.viewers })}>
-              👁 {compactNumber(room.viewers, lang)}
+              <Icon name="eye" size={14} /> {compactNumber(room.viewers, lang)}
             </span>
           </div>
         </header>
@@ -121,7 +122,8 @@ function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
             />
             {live.products.length > 0 && (
               <button type="button" className="round-button bag" aria-label={t('live.products')} data-testid="products-button" onClick={() => setShowProducts(true)}>
-                🛍<span className="bag-count">{live.products.length}</span>
+                <Icon name="bag" size={22} />
+                <span className="bag-count">{live.products.length}</span>
               </button>
             )}
             <button type="button" className="round-button like-button" aria-label={t('live.like')} data-testid="like-button" onClick={tapLike}>
@@ -193,7 +195,7 @@ function Toasts({ toasts, lang, productTitle }: { toasts: PurchaseToast[]; lang:
         const args = { place, quantity: toast.quantity, unit: toast.unit, product: what };
         return (
           <li key={toast.id} className="toast" data-testid="purchase-toast">
-            🛒 {place ? t('live.boughtFrom', args) : t('live.boughtSomeone', args)}
+            <Icon name="cart" size={16} /> {place ? t('live.boughtFrom', args) : t('live.boughtSomeone', args)}
           </li>
         );
       })}

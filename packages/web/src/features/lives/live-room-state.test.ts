@@ -61,11 +61,17 @@ describe('roomReducer', () => {
   });
 
   it('lists host orders newest first without duplicates', () => {
-    const order = (id: string, createdAt: string) => ({ id, createdAt, status: 'placed' }) as Order;
-    let s = roomReducer(initialRoomState, { type: 'seed-orders', orders: [order('a', '2025-01-01T10:00:00Z')] });
-    s = roomReducer(s, ev({ type: 'order', liveId: 'L', order: order('b', '2025-01-01T10:05:00Z') }));
-    s = roomReducer(s, ev({ type: 'order', liveId: 'L', order: order('a', '2025-01-01T10:00:00Z') }));
+    const item = { productId: 'p1', title: '玉米', unit: 'kg', quantity: 2 };
+    const address = { name: '李', phone: '138', regionCode: '370781', line1: 'x' };
+    const full = { id: 'a', createdAt: '2025-01-01T10:00:00.000Z', status: 'placed', total: 700, currency: 'CNY', items: [item], shippingAddress: address } as Order;
+    let s = roomReducer(initialRoomState, { type: 'seed-orders', orders: [full], now: 0 });
+    // Live summaries have no time nor address: the arrival time stands in.
+    const at = Date.parse('2025-01-01T10:05:00Z');
+    s = roomReducer(s, { type: 'event', now: at, event: { type: 'order', liveId: 'L', order: { id: 'b', status: 'cod_confirmed', total: 350, currency: 'CNY', items: [{ ...item, priceFen: 350 }] } } });
+    s = roomReducer(s, { type: 'event', now: at, event: { type: 'order', liveId: 'L', order: { id: 'a', status: 'paid', total: 700, currency: 'CNY', items: [item] } } });
     expect(s.orders.map((o) => o.id)).toEqual(['b', 'a']);
+    expect(s.orders[0]!.createdAt).toBe('2025-01-01T10:05:00.000Z');
+    expect(s.orders[1]).toMatchObject({ status: 'paid', shippingAddress: address, createdAt: '2025-01-01T10:00:00.000Z' });
   });
 
   it('remembers the last error the room sent', () => {

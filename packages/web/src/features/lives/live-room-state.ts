@@ -1,6 +1,6 @@
 import type { LiveStatus, PinnedProductCard } from '@cunbo/shared';
-import type { Order } from '../../api/types.ts';
-import type { LiveEvent } from '../../lib/event-sequencer.ts';
+import type { Order, OrderStatus } from '../../api/types.ts';
+import type { HostOrderSummary, LiveEvent } from '../../lib/event-sequencer.ts';
 import { nextLikeTotal } from '../../lib/like-batcher.ts';
 
 export interface ChatLine {
@@ -18,6 +18,20 @@ export interface PurchaseToast {
   countyName: { zh: string; en: string; it: string } | null;
 }
 
+/**
+ * An order in the host's list: full when it came from `GET /orders?liveId=`, a summary (no
+ * address, no time) when it arrived live; then the time it arrived stands in.
+ */
+export interface LiveOrder {
+  id: string;
+  status: OrderStatus | string;
+  total: number;
+  currency: string;
+  items: Array<{ productId: string; title: string; unit: string; quantity: number }>;
+  createdAt: string;
+  shippingAddress?: Order['shippingAddress'];
+}
+
 export interface RoomState {
   /** False until the first hello: the numbers below are not the room's yet. */
   joined: boolean;
@@ -31,7 +45,7 @@ export interface RoomState {
   chat: ChatLine[];
   toasts: PurchaseToast[];
   /** Host only: orders placed during the show, newest first. */
-  orders: Order[];
+  orders: LiveOrder[];
   /** The last error the room sent us (rate limits, chat refused). */
   lastError: { code: string; message: string; at: number } | null;
   /** The room could not replay everything we missed while away. */
@@ -60,7 +74,7 @@ export type RoomAction =
   | { type: 'event'; event: LiveEvent; now: number }
   | { type: 'liked'; count: number }
   | { type: 'toast-expired'; id: string }
-  | { type: 'seed-orders'; orders: Order[] }
+  | { type: 'seed-orders'; orders: Order[]; now: number }
   | { type: 'status'; status: LiveStatus }
   | { type: 'pinned'; product: PinnedProductCard | null }
   | { type: 'clear-error' };
@@ -69,9 +83,25 @@ function withStock(card: PinnedProductCard | null, productId: string, stock: num
   return card && card.id === productId ? { ...card, stock } : card;
 }
 
-function addOrders(existing: Order[], incoming: Order[]): Order[] {
+function liveOrder(o: Order | HostOrderSummary, now: number): LiveOrder {
+  return {
+    id: o.id,
+    status: o.status,
+    total: o.total,
+    currency: o.currency,
+    items: o.items.map((i) => ({ productId: i.productId, title: i.title, unit: i.unit, quantity: i.quantity })),
+    createdAt: o.createdAt ?? new Date(now).toISOString(),
+    ...('shippingAddress' in o && { shippingAddress: o.shippingAddress }),
+  };
+}
+
+function addOrders(existing: LiveOrder[], incoming: LiveOrder[]): LiveOrder[] {
   const byId = new Map(existing.map((o) => [o.id, o]));
-  for (const o of incoming) byId.set(o.id, { ...byId.get(o.id), ...o });
+  // What we knew in full (address, placing time) is kept; the newer status wins.
+  for (const o of incoming) {
+    const known = byId.get(o.id);
+    byId.set(o.id, known ? { ...o, ...known, status: o.status } : o);
+  }
   return [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
 }
 
@@ -83,7 +113,7 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
     case 'toast-expired':
       return { ...state, toasts: state.toasts.filter((t) => t.id !== action.id) };
     case 'seed-orders':
-      return { ...state, orders: addOrders(state.orders, action.orders) };
+      return { ...state, orders: addOrders(state.orders, action.orders.map((o) => liveOrder(o, action.now))) };
     case 'status':
       return { ...state, status: action.status, canChat: action.status === 'ended' ? false : state.canChat };
     case 'pinned':
@@ -138,7 +168,7 @@ function applyEvent(state: RoomState, e: LiveEvent, now: number): RoomState {
     case 'live':
       return { ...state, status: e.status, canChat: e.status === 'ended' ? false : state.canChat };
     case 'order':
-      return { ...state, orders: addOrders(state.orders, [e.order]) };
+      return { ...state, orders: addOrders(state.orders, [liveOrder(e.order, now)]) };
     case 'error':
       return { ...state, lastError: { code: e.error.code, message: e.error.message, at: now } };
     case 'pong':

@@ -6,6 +6,7 @@ import { api, ApiError } from '../../api/client.ts';
 import type { Order, PaymentMethod, RegionLevel } from '../../api/types.ts';
 import { useSession } from '../../app/session.tsx';
 import { isFieldError, useErrorText, useFieldError } from '../../components/error-text.ts';
+import { focusFirstInvalid } from '../../components/focus-invalid.ts';
 import { Button, ErrorNote, TextField } from '../../components/ui.tsx';
 import { emptyAddress, loadLastAddress, missingAddressFields, saveLastAddress, type ShippingAddress } from '../../lib/address-memory.ts';
 import { newUuid } from '../../lib/ids.ts';
@@ -89,6 +90,7 @@ export function BuySheet({
     if (missing.length > 0) {
       setEditingAddress(true);
       setLocalErrors(Object.fromEntries(missing.map((f) => [f, t(`hints.${f}`)])));
+      focusFirstInvalid(sheetRef.current);
       return;
     }
     setLocalErrors({});
@@ -124,7 +126,10 @@ export function BuySheet({
           setMaxQuantity(Math.min(err.details.available, LIMITS.quantityMax));
         }
         if (err.code === 'IDEMPOTENCY_KEY_REUSED') setIdempotencyKey(newUuid());
-        if (isFieldError(err, ADDRESS_FIELDS)) setEditingAddress(true);
+        if (isFieldError(err, ADDRESS_FIELDS)) {
+          setEditingAddress(true);
+          focusFirstInvalid(sheetRef.current);
+        }
       }
       setError(err);
     } finally {

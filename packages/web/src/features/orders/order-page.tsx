@@ -115,7 +115,7 @@ function OrderDetail({ order, onChange }: { order: Order; onChange: (o: Order) =
       <section className="card">
         <h2>{t('order.payment')}</h2>
         <p data-testid="order-payment">
-          {order.paymentMethod === 'cod' ? t('payment.cod') : t('payment.online')}
+          {order.paymentMethod === 'cod' ? t('payment.cod') : t('payment.onlineMethod')}
           {' · '}
           {order.payment ? t(`paymentStatus.${order.payment.status}`) : order.paymentMethod === 'cod' ? t('paymentStatus.onDelivery') : t('paymentStatus.none')}
         </p>

@@ -7,6 +7,7 @@ import { Async, Button } from '../../components/ui.tsx';
 import { formatMoney, formatPercent, upliftPercent } from '../../lib/money.ts';
 import { photoAt, photoSrcSet } from '../../lib/photo.ts';
 import { BuySheet } from '../orders/buy-sheet.tsx';
+import { Icon } from '../../components/icons.tsx';
 
 export function ProductPage({ id }: { id: string }) {
   const { t } = useTranslation();
@@ -42,8 +43,8 @@ export function ProductPage({ id }: { id: string }) {
                     data-testid="product-photo"
                   />
                 ) : (
-                  <div className="gallery-empty" aria-hidden="true">
-                    🧺
+                  <div className="gallery-empty">
+                    <Icon name="basket" size={72} />
                   </div>
                 )}
                 {p.photos.length > 1 && (
@@ -86,7 +87,7 @@ export function ProductPage({ id }: { id: string }) {
                 {shop.data && (
                   <p>
                     <Link href={`/shops/${shop.data.shop.id}`} data-testid="product-shop">
-                      🏡 {shop.data.shop.name}
+                      <Icon name="home" size={16} /> {shop.data.shop.name}
                       {shop.data.shop.region && <span className="muted"> · {shop.data.shop.region.fullName}</span>}
                     </Link>
                   </p>

@@ -3,6 +3,7 @@ import { Link } from 'wouter';
 import type { Product } from '../../api/types.ts';
 import { formatMoney, formatPercent, upliftPercent } from '../../lib/money.ts';
 import { photoAt } from '../../lib/photo.ts';
+import { Icon } from '../../components/icons.tsx';
 
 export function ProductTile({ product }: { product: Product }) {
   const { t } = useTranslation();
@@ -14,7 +15,7 @@ export function ProductTile({ product }: { product: Product }) {
         {photo ? (
           <img src={photoAt(photo.url, 320)} srcSet={`${photoAt(photo.url, 320)} 1x, ${photoAt(photo.url, 640)} 2x`} alt="" loading="lazy" />
         ) : (
-          <span className="cover-empty" aria-hidden="true">🧺</span>
+          <span className="cover-empty"><Icon name="basket" size={48} /></span>
         )}
       </div>
       <p className="product-tile-title">{product.title}</p>

@@ -98,7 +98,8 @@ export function RegionPicker({ value, onChange, label, maxLevel = 'village', err
         const selected = chain[index] ?? '';
         const level = col.options?.[0]?.level ?? REGION_LEVELS[Math.min(index, 4)]!;
         if (levelRank(level) > maxRank) return null;
-        const optional = level === 'village' || allowClear;
+        // County is precise enough for a shop or an address; below it is a courtesy.
+        const optional = levelRank(level) > levelRank('county') || allowClear;
         return (
           <div className="field" key={col.parent ?? 'root'}>
             <label htmlFor={`${id}-${index}`}>{t(`region.level.${level}`)}</label>

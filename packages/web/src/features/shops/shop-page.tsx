@@ -6,6 +6,7 @@ import { Async, Empty } from '../../components/ui.tsx';
 import { LiveCard } from '../lives/live-card.tsx';
 import { ProductTile } from '../products/product-tile.tsx';
 import { FollowButton } from './follow-button.tsx';
+import { Icon } from '../../components/icons.tsx';
 
 export function ShopPage({ id }: { id: string }) {
   const { t } = useTranslation();
@@ -30,7 +31,7 @@ export function ShopPage({ id }: { id: string }) {
             <div className="shop-head-text">
               <h1>{s.name}</h1>
               <p className="muted" data-testid="shop-region">
-                📍 {s.region?.fullName ?? s.regionCode}
+                <Icon name="pin" size={16} /> {s.region?.fullName ?? s.regionCode}
               </p>
               <p data-testid="shop-followers">{t('shop.followers', { count: followers ?? s.followers })}</p>
             </div>

@@ -16,6 +16,7 @@ import { ConnectionBadge, LiveStateBadge, stageState } from '../lives/live-statu
 import { useLiveRoom } from '../lives/use-live-room.ts';
 import { SignInRequired } from '../orders/orders-page.tsx';
 import { useLiveControls } from './shows-section.tsx';
+import { Icon } from '../../components/icons.tsx';
 
 export function LiveControlPage({ id }: { id: string }) {
   const { user } = useSession();
@@ -77,15 +78,25 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
     document.title = `${t('control.title')} · ${live.title}`;
   }, [live.title, t]);
 
-  // Orders placed before this page opened; new ones arrive on the socket.
+  // Orders placed before this page opened; new ones arrive on the socket at once. The room
+  // does not announce payments, so statuses (waiting for payment → paid) are read again
+  // every 20 s.
   useEffect(() => {
     let cancelled = false;
-    api
-      .get<{ orders: Order[] }>('/orders', { query: { liveId: live.id, as: 'seller', limit: 100 } })
-      .then((r) => !cancelled && dispatch({ type: 'seed-orders', orders: r.orders }))
-      .catch((err: unknown) => !cancelled && setOrdersError(err));
+    const load = () =>
+      api
+        .get<{ orders: Order[] }>('/orders', { query: { liveId: live.id, as: 'seller', limit: 100 } })
+        .then((r) => {
+          if (cancelled) return;
+          setOrdersError(null);
+          dispatch({ type: 'seed-orders', orders: r.orders, now: Date.now() });
+        })
+        .catch((err: unknown) => !cancelled && setOrdersError(err));
+    void load();
+    const timer = setInterval(() => document.visibilityState === 'visible' && void load(), 20_000);
     return () => {
       cancelled = true;
+      clearInterval(timer);
     };
   }, [live.id, dispatch]);
 
@@ -121,7 +132,7 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
           <LiveStateBadge state={state} />
           <ConnectionBadge connection={connection} />
           <span className="stat" data-testid="viewer-count">
-            👁 {t('live.viewers', { count: room.viewers })}
+            <Icon name="eye" size={16} /> {t('live.viewers', { count: room.viewers })}
           </span>
           <span className="stat" data-testid="like-count">
             ♥ {compactNumber(room.likes, lang)}
@@ -199,7 +210,8 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
                   <strong>{formatMoney(o.total, o.currency)}</strong>
                 </Link>
                 <span className="muted">
-                  {o.shippingAddress?.name ?? ''} · {t(`orderStatus.${o.status}`)} · {new Date(o.createdAt).toLocaleTimeString(lang === 'zh' ? 'zh-CN' : lang, { hour: '2-digit', minute: '2-digit' })}
+                  {o.shippingAddress && `${o.shippingAddress.name} · `}
+                  {t(`orderStatus.${o.status}`, { defaultValue: o.status })} · {new Date(o.createdAt).toLocaleTimeString(lang === 'zh' ? 'zh-CN' : lang, { hour: '2-digit', minute: '2-digit' })}
                 </span>
               </li>
             ))}

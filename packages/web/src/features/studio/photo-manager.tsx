@@ -77,7 +77,7 @@ export function PhotoManager({ product, onChange }: { product: Product; onChange
         {!full && (
           <li>
             <label htmlFor={id} className={`photo-add${busy ? ' busy' : ''}`}>
-              {busy ? <span className="spinner" aria-hidden="true" /> : <span aria-hidden="true">＋</span>}
+              {busy ? <span className="spinner" aria-hidden="true" /> : <span aria-hidden="true">+</span>}
               <span>{busy ? t('photos.uploading') : t('photos.add')}</span>
             </label>
             <input

@@ -7,6 +7,7 @@ import { isFieldError, useFieldError } from '../../components/error-text.ts';
 import { Button, ErrorNote, SelectField, TextArea, TextField } from '../../components/ui.tsx';
 import { fenToYuanInput, formatPercent, upliftPercent, yuanToFen } from '../../lib/money.ts';
 import { PhotoManager } from './photo-manager.tsx';
+import { focusFirstInvalid } from '../../components/focus-invalid.ts';
 
 const FIELDS = ['title', 'description', 'unit', 'category', 'price', 'stock', 'traditionalPrice'];
 const UNITS = ['kg', '斤', '箱', '袋', '个', '只', '盒', '瓶', 'box', 'bag'];
@@ -49,7 +50,10 @@ export function ProductForm({
     if (!/^\d+$/.test(stock.trim()) || stockN > LIMITS.stockMax) problems.stock = t('hints.stock');
     if (traditional.trim() && (!traditionalFen || traditionalFen > LIMITS.priceFenMax)) problems.traditionalPrice = t('hints.price');
     setLocal(problems);
-    if (Object.keys(problems).length > 0) return;
+    if (Object.keys(problems).length > 0) {
+      focusFirstInvalid(document.body);
+      return;
+    }
     setBusy(true);
     setError(null);
     setNotice(null);

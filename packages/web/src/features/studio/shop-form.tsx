@@ -7,6 +7,8 @@ import { isFieldError, useFieldError } from '../../components/error-text.ts';
 import { Button, ErrorNote, TextArea, TextField } from '../../components/ui.tsx';
 import { isPlaceable } from '../regions/region-codes.ts';
 import { RegionPicker } from '../regions/region-picker.tsx';
+import { Icon } from '../../components/icons.tsx';
+import { focusFirstInvalid } from '../../components/focus-invalid.ts';
 
 const FIELDS = ['name', 'description', 'regionCode'];
 
@@ -27,7 +29,10 @@ export function ShopForm({ shop, onSaved }: { shop: Shop | null; onSaved: (shop:
     if (!name.trim()) problems.name = t('hints.shopName');
     if (!regionCode || !isPlaceable(level)) problems.regionCode = t('hints.regionCode');
     setLocal(problems);
-    if (Object.keys(problems).length > 0) return;
+    if (Object.keys(problems).length > 0) {
+      focusFirstInvalid(document.body);
+      return;
+    }
     setBusy(true);
     setError(null);
     setSaved(false);
@@ -74,7 +79,7 @@ export function ShopForm({ shop, onSaved }: { shop: Shop | null; onSaved: (shop:
           setLevel(lv);
         }}
       />
-      {shop?.region && <p className="muted">📍 {shop.region.fullName}</p>}
+      {shop?.region && <p className="muted"><Icon name="pin" size={16} /> {shop.region.fullName}</p>}
       {error && !isFieldError(error, FIELDS) ? <ErrorNote error={error} testId="shop-error" /> : null}
       {saved && (
         <p className="success-text" role="status" data-testid="shop-saved">

@@ -8,6 +8,7 @@ import { useApi } from '../../app/use-api.ts';
 import { isFieldError, useErrorText, useFieldError } from '../../components/error-text.ts';
 import { Async, Button, Empty, ErrorNote, TextField } from '../../components/ui.tsx';
 import { formatDateTime, localInputToIso, toLocalInput } from '../../lib/time.ts';
+import { focusFirstInvalid } from '../../components/focus-invalid.ts';
 
 function ScheduleForm({ products, onCreated }: { products: Product[]; onCreated: (live: Live) => void }) {
   const { t } = useTranslation();
@@ -25,7 +26,10 @@ function ScheduleForm({ products, onCreated }: { products: Product[]; onCreated:
     const scheduledAt = when ? localInputToIso(when) : null;
     if (when && !scheduledAt) problems.scheduledAt = t('hints.scheduledAt');
     setLocal(problems);
-    if (Object.keys(problems).length > 0) return;
+    if (Object.keys(problems).length > 0) {
+      focusFirstInvalid(document.body);
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -116,7 +120,6 @@ export function ShowsSection({ shopId, products }: { shopId: string; products: P
 
   return (
     <div className="studio-section">
-      <ScheduleForm products={products} onCreated={replace} />
       <h3>{t('studio.myShows')}</h3>
       {controls.error ? <p className="field-error" role="alert">{errorText(controls.error)}</p> : null}
       <Async state={lives}>
@@ -162,6 +165,7 @@ export function ShowsSection({ shopId, products }: { shopId: string; products: P
           )
         }
       </Async>
+      <ScheduleForm products={products} onCreated={replace} />
     </div>
   );
 }

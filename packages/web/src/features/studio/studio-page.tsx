@@ -106,7 +106,7 @@ function ProductsSection({ shopId }: { shopId: string }) {
         <ProductForm key={editing === 'new' ? 'new' : editing.id} product={editing === 'new' ? null : editing} onSaved={upsert} onClose={() => setEditing(null)} />
       ) : (
         <Button block onClick={() => setEditing('new')} data-testid="product-new">
-          ＋ {t('studio.newProduct')}
+          + {t('studio.newProduct')}
         </Button>
       )}
       <Async state={products}>
