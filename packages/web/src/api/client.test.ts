@@ -19,12 +19,15 @@ beforeEach(() => {
 });
 afterEach(() => vi.unstubAllGlobals());
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const header = (c: Call, name: string) => (c.init.headers as Record<string, string>)[name];
 
 describe('api client', () => {
   it('builds urls without empty parameters', () => {
-    expect(apiUrl('/lives', { status: 'live', region: undefined, category: '' })).toBe('/api/v1/lives?status=live');
+    expect(apiUrl('/lives', { status: 'live', region: undefined, category: '' })).toBe(
+      '/api/v1/lives?status=live',
+    );
   });
 
   it('sends the language on reads and the csrf token on writes', async () => {
@@ -42,7 +45,11 @@ describe('api client', () => {
   });
 
   it('turns error bodies into ApiError', async () => {
-    answers.push(json(409, { error: { code: 'OUT_OF_STOCK', message: 'Only 2 left', details: { available: 2 } } }));
+    answers.push(
+      json(409, {
+        error: { code: 'OUT_OF_STOCK', message: 'Only 2 left', details: { available: 2 } },
+      }),
+    );
     const err = await api.post('/orders', {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ code: 'OUT_OF_STOCK', status: 409, details: { available: 2 } });
@@ -58,7 +65,10 @@ describe('api client', () => {
   it('refreshes a stale csrf token once and retries', async () => {
     setCsrfToken('old');
     onCsrfRefresh(async () => 'new');
-    answers.push(json(403, { error: { code: 'CSRF_FAILED', message: 'Reload', details: {} } }), json(200, { ok: true }));
+    answers.push(
+      json(403, { error: { code: 'CSRF_FAILED', message: 'Reload', details: {} } }),
+      json(200, { ok: true }),
+    );
     await expect(api.put('/shop', { name: 'x' })).resolves.toEqual({ ok: true });
     expect(calls.map((c) => header(c, 'x-csrf-token'))).toEqual(['old', 'new']);
   });

@@ -48,7 +48,12 @@ export function apiUrl(path: string, query?: Query): string {
   return `${API_BASE}${path}${qs ? `?${qs}` : ''}`;
 }
 
-async function send(method: string, path: string, opts: RequestOptions, retried: boolean): Promise<Response> {
+async function send(
+  method: string,
+  path: string,
+  opts: RequestOptions,
+  retried: boolean,
+): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   let body: BodyInit | undefined;
   if (opts.form) body = opts.form;
@@ -61,7 +66,13 @@ async function send(method: string, path: string, opts: RequestOptions, retried:
   const query = isWrite ? opts.query : { lang, ...opts.query };
   let response: Response;
   try {
-    response = await fetch(apiUrl(path, query), { method, headers, body, credentials: 'same-origin', signal: opts.signal });
+    response = await fetch(apiUrl(path, query), {
+      method,
+      headers,
+      body,
+      credentials: 'same-origin',
+      signal: opts.signal,
+    });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError('NETWORK', 'The network is not reachable', 0);
@@ -77,7 +88,11 @@ async function send(method: string, path: string, opts: RequestOptions, retried:
   return response;
 }
 
-export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+export async function request<T>(
+  method: string,
+  path: string,
+  opts: RequestOptions = {},
+): Promise<T> {
   const response = await send(method, path, opts, false);
   if (!response.ok) throw await apiErrorFrom(response);
   if (response.status === 204) return undefined as T;
@@ -87,9 +102,13 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
 
 export const api = {
   get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, opts),
-  post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, { ...opts, body }),
-  put: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PUT', path, { ...opts, body }),
-  patch: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PATCH', path, { ...opts, body }),
+  post: <T>(path: string, body?: unknown, opts?: RequestOptions) =>
+    request<T>('POST', path, { ...opts, body }),
+  put: <T>(path: string, body?: unknown, opts?: RequestOptions) =>
+    request<T>('PUT', path, { ...opts, body }),
+  patch: <T>(path: string, body?: unknown, opts?: RequestOptions) =>
+    request<T>('PATCH', path, { ...opts, body }),
   delete: <T>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, opts),
-  upload: <T>(path: string, form: FormData, opts?: RequestOptions) => request<T>('POST', path, { ...opts, form }),
+  upload: <T>(path: string, form: FormData, opts?: RequestOptions) =>
+    request<T>('POST', path, { ...opts, form }),
 };

@@ -22,7 +22,10 @@ export function fieldName(path: string): string {
   return path.replace(/^(body|querystring|params)\./, '');
 }
 
-export function fieldErrorsOf(details: Record<string, unknown>, message: string): Record<string, string> {
+export function fieldErrorsOf(
+  details: Record<string, unknown>,
+  message: string,
+): Record<string, string> {
   const out: Record<string, string> = {};
   const issues = details.issues;
   if (Array.isArray(issues)) {
@@ -46,11 +49,22 @@ export async function apiErrorFrom(response: Response): Promise<ApiError> {
   } catch {
     // not JSON (a proxy's HTML page, an empty body)
   }
-  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  const error = (
+    body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null
+  )?.error;
   if (error && typeof error.code === 'string') {
-    const details = typeof error.details === 'object' && error.details !== null ? (error.details as Record<string, unknown>) : {};
-    return new ApiError(error.code, typeof error.message === 'string' ? error.message : error.code, response.status, details);
+    const details =
+      typeof error.details === 'object' && error.details !== null
+        ? (error.details as Record<string, unknown>)
+        : {};
+    return new ApiError(
+      error.code,
+      typeof error.message === 'string' ? error.message : error.code,
+      response.status,
+      details,
+    );
   }
-  const code = response.status >= 500 ? 'INTERNAL' : response.status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR';
+  const code =
+    response.status >= 500 ? 'INTERNAL' : response.status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR';
   return new ApiError(code, `HTTP ${response.status}`, response.status);
 }

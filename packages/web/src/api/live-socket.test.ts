@@ -32,8 +32,26 @@ class FakeSocket implements WebSocketLike {
   }
 }
 
-const hello = (seq: number) => ({ type: 'hello', liveId: 'L', seq, status: 'live', viewers: 1, likes: 0, pinned: null, canChat: true, missedTooMany: false });
-const chat = (seq: number) => ({ type: 'chat', seq, liveId: 'L', id: `c${seq}`, text: `t${seq}`, author: { id: 'u', displayName: 'A', isHost: false }, at: '' });
+const hello = (seq: number) => ({
+  type: 'hello',
+  liveId: 'L',
+  seq,
+  status: 'live',
+  viewers: 1,
+  likes: 0,
+  pinned: null,
+  canChat: true,
+  missedTooMany: false,
+});
+const chat = (seq: number) => ({
+  type: 'chat',
+  seq,
+  liveId: 'L',
+  id: `c${seq}`,
+  text: `t${seq}`,
+  author: { id: 'u', displayName: 'A', isHost: false },
+  at: '',
+});
 
 let sockets: FakeSocket[];
 let events: LiveEvent[];
@@ -127,7 +145,10 @@ describe('LiveSocket', () => {
     const live = make();
     live.connect();
     sockets[0]!.serverOpens();
-    sockets[0]!.serverSends({ type: 'error', error: { code: 'NOT_FOUND', message: 'Live show not found' } });
+    sockets[0]!.serverSends({
+      type: 'error',
+      error: { code: 'NOT_FOUND', message: 'Live show not found' },
+    });
     sockets[0]!.serverDrops(4404);
     expect(live.connection).toMatchObject({ state: 'closed', reason: 'not_found' });
     vi.advanceTimersByTime(60_000);

@@ -112,8 +112,12 @@ export class LiveSocket {
   }
 
   private open(): void {
-    this.setState({ state: this.attempt === 0 && this.sequencer.lastSeq === null ? 'connecting' : 'reconnecting', attempt: this.attempt });
-    const create = this.opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
+    this.setState({
+      state: this.attempt === 0 && this.sequencer.lastSeq === null ? 'connecting' : 'reconnecting',
+      attempt: this.attempt,
+    });
+    const create =
+      this.opts.createSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
     let socket: WebSocketLike;
     try {
       socket = create(this.url());

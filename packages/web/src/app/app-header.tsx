@@ -9,14 +9,16 @@ export function AppHeader() {
   const { t } = useTranslation();
   const { user, signOut } = useSession();
   const [location, navigate] = useLocation();
-  const [open, setOpen] = useState(false);
+  // The menu belongs to the page it was opened on: following one of its links closes it.
+  const [openAt, setOpenAt] = useState<string | null>(null);
+  const open = openAt === location;
+  const setOpen = (next: boolean | ((o: boolean) => boolean)) =>
+    setOpenAt((typeof next === 'function' ? next(open) : next) ? location : null);
   const menuRef = useRef<HTMLDivElement>(null);
-
-  useEffect(() => setOpen(false), [location]);
   useEffect(() => {
     if (!open) return;
     const close = (e: MouseEvent) => {
-      if (!menuRef.current?.contains(e.target as Node)) setOpen(false);
+      if (!menuRef.current?.contains(e.target as Node)) setOpenAt(null);
     };
     document.addEventListener('click', close);
     return () => document.removeEventListener('click', close);
@@ -26,14 +28,20 @@ export function AppHeader() {
   return (
     <header className="app-header">
       <Link href="/" className="brand" aria-label={t('app.home')}>
-        <span className="brand-mark" aria-hidden="true">▶</span>
+        <span className="brand-mark" aria-hidden="true">
+          ▶
+        </span>
         <span className="brand-name">{t('app.name')}</span>
       </Link>
       <div className="header-actions">
         {user && <NotificationBell />}
         <LanguageSwitcher />
         {user === null && (
-          <Link href={`/signin?next=${next}`} className="btn btn-primary btn-small" data-testid="header-signin">
+          <Link
+            href={`/signin?next=${next}`}
+            className="btn btn-primary btn-small"
+            data-testid="header-signin"
+          >
             {t('auth.signIn')}
           </Link>
         )}

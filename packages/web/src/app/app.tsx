@@ -14,7 +14,9 @@ import { AppHeader } from './app-header.tsx';
 import { SessionProvider } from './session.tsx';
 
 // Sellers' pages are a separate download: buyers on mobile data never fetch them.
-const StudioPage = lazy(() => import('../features/studio/studio-page.tsx').then((m) => ({ default: m.StudioPage })));
+const StudioPage = lazy(() =>
+  import('../features/studio/studio-page.tsx').then((m) => ({ default: m.StudioPage })),
+);
 const LiveControlPage = lazy(() =>
   import('../features/studio/live-control-page.tsx').then((m) => ({ default: m.LiveControlPage })),
 );

@@ -1,4 +1,12 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  type ReactNode,
+} from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, onCsrfRefresh, setApiLang, setCsrfToken } from '../api/client.ts';
 import type { Locale, Role, SessionResponse, User } from '../api/types.ts';
@@ -67,18 +75,27 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setUser(me?.user ?? null);
       return me?.csrfToken ?? null;
     });
-    void refresh();
-    return () => onCsrfRefresh(null);
-  }, [refresh]);
+    let cancelled = false;
+    fetchMe().then(
+      (me) => {
+        if (cancelled) return;
+        setCsrfToken(me?.csrfToken ?? null);
+        setUser(me?.user ?? null);
+      },
+      // Server unreachable: browse anonymously; pages show their own errors.
+      () => !cancelled && setUser(null),
+    );
+    return () => {
+      cancelled = true;
+      onCsrfRefresh(null);
+    };
+  }, []);
 
-  const adopt = useCallback(
-    (session: SessionResponse) => {
-      setCsrfToken(session.csrfToken);
-      setUser(session.user);
-      return session.user;
-    },
-    [],
-  );
+  const adopt = useCallback((session: SessionResponse) => {
+    setCsrfToken(session.csrfToken);
+    setUser(session.user);
+    return session.user;
+  }, []);
 
   const value = useMemo<SessionValue>(
     () => ({
@@ -87,7 +104,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       async signIn(email, password) {
         const user = adopt(await api.post<SessionResponse>('/auth/login', { email, password }));
         // A signed-in user's language follows them across devices, but this device's choice wins now.
-        if (user.locale !== lang) void api.patch('/auth/me', { locale: lang }).catch(() => undefined);
+        if (user.locale !== lang)
+          void api.patch('/auth/me', { locale: lang }).catch(() => undefined);
         return user;
       },
       async register(input) {

@@ -14,7 +14,8 @@ export function useErrorText() {
       if (!(err instanceof ApiError)) return t('errors.generic');
       const key = `errors.${err.code}`;
       if (i18n.exists(key)) {
-        const available = typeof err.details.available === 'number' ? err.details.available : undefined;
+        const available =
+          typeof err.details.available === 'number' ? err.details.available : undefined;
         return t(key, { available: available ?? 0 });
       }
       return err.message;

@@ -4,7 +4,9 @@
  */
 export function focusFirstInvalid(root: HTMLElement | null | undefined): void {
   requestAnimationFrame(() => {
-    const field = root?.querySelector<HTMLElement>('[aria-invalid="true"], .field-invalid select, .field-invalid input');
+    const field = root?.querySelector<HTMLElement>(
+      '[aria-invalid="true"], .field-invalid select, .field-invalid input',
+    );
     if (!field) return;
     field.scrollIntoView({ block: 'center', behavior: 'smooth' });
     field.focus({ preventScroll: true });

@@ -16,7 +16,17 @@ const PATHS: Record<IconName, string> = {
   sprout: 'M12 21v-9m0 0c0-4-3-7-8-7 0 4 3 7 8 7Zm0 0c0-3 2.5-6 7-6 0 3.5-2.5 6-7 6Z',
 };
 
-export function Icon({ name, size = 20, filled = false, className }: { name: IconName; size?: number; filled?: boolean; className?: string }) {
+export function Icon({
+  name,
+  size = 20,
+  filled = false,
+  className,
+}: {
+  name: IconName;
+  size?: number;
+  filled?: boolean;
+  className?: string;
+}) {
   return (
     <svg
       className={['icon', className].filter(Boolean).join(' ')}

@@ -1,4 +1,10 @@
-import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from 'react';
+import type {
+  ButtonHTMLAttributes,
+  InputHTMLAttributes,
+  ReactNode,
+  SelectHTMLAttributes,
+  TextareaHTMLAttributes,
+} from 'react';
 import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatMoney } from '../lib/money.ts';
@@ -10,12 +16,22 @@ type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
   block?: boolean;
 };
 
-export function Button({ variant = 'primary', busy = false, block = false, className, children, disabled, ...rest }: ButtonProps) {
+export function Button({
+  variant = 'primary',
+  busy = false,
+  block = false,
+  className,
+  children,
+  disabled,
+  ...rest
+}: ButtonProps) {
   return (
     <button
       type="button"
       {...rest}
-      className={['btn', `btn-${variant}`, block && 'btn-block', className].filter(Boolean).join(' ')}
+      className={['btn', `btn-${variant}`, block && 'btn-block', className]
+        .filter(Boolean)
+        .join(' ')}
       disabled={disabled || busy}
       aria-busy={busy || undefined}
     >
@@ -31,7 +47,13 @@ interface FieldShell {
   hint?: ReactNode;
 }
 
-function FieldFrame({ id, label, error, hint, children }: FieldShell & { id: string; children: ReactNode }) {
+function FieldFrame({
+  id,
+  label,
+  error,
+  hint,
+  children,
+}: FieldShell & { id: string; children: ReactNode }) {
   return (
     <div className={`field${error ? ' field-invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
@@ -46,17 +68,34 @@ function FieldFrame({ id, label, error, hint, children }: FieldShell & { id: str
   );
 }
 
-export function TextField({ label, error, hint, id, ...input }: FieldShell & InputHTMLAttributes<HTMLInputElement>) {
+export function TextField({
+  label,
+  error,
+  hint,
+  id,
+  ...input
+}: FieldShell & InputHTMLAttributes<HTMLInputElement>) {
   const auto = useId();
   const fid = id ?? auto;
   return (
     <FieldFrame id={fid} label={label} error={error} hint={hint}>
-      <input id={fid} aria-invalid={error ? true : undefined} aria-describedby={error ? `${fid}-error` : undefined} {...input} />
+      <input
+        id={fid}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${fid}-error` : undefined}
+        {...input}
+      />
     </FieldFrame>
   );
 }
 
-export function TextArea({ label, error, hint, id, ...input }: FieldShell & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+export function TextArea({
+  label,
+  error,
+  hint,
+  id,
+  ...input
+}: FieldShell & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   const auto = useId();
   const fid = id ?? auto;
   return (
@@ -66,7 +105,14 @@ export function TextArea({ label, error, hint, id, ...input }: FieldShell & Text
   );
 }
 
-export function SelectField({ label, error, hint, id, children, ...input }: FieldShell & SelectHTMLAttributes<HTMLSelectElement>) {
+export function SelectField({
+  label,
+  error,
+  hint,
+  id,
+  children,
+  ...input
+}: FieldShell & SelectHTMLAttributes<HTMLSelectElement>) {
   const auto = useId();
   const fid = id ?? auto;
   return (
@@ -89,7 +135,15 @@ export function Loading({ label }: { label?: string }) {
 }
 
 /** An error box with a retry button when the caller can retry. */
-export function ErrorNote({ error, onRetry, testId }: { error: unknown; onRetry?: () => void; testId?: string }) {
+export function ErrorNote({
+  error,
+  onRetry,
+  testId,
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  testId?: string;
+}) {
   const { t } = useTranslation();
   const text = useErrorText();
   if (!error) return null;
@@ -109,8 +163,20 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
 
-export function Money({ fen, currency, className }: { fen: number; currency?: string; className?: string }) {
-  return <span className={['money', className].filter(Boolean).join(' ')}>{formatMoney(fen, currency)}</span>;
+export function Money({
+  fen,
+  currency,
+  className,
+}: {
+  fen: number;
+  currency?: string;
+  className?: string;
+}) {
+  return (
+    <span className={['money', className].filter(Boolean).join(' ')}>
+      {formatMoney(fen, currency)}
+    </span>
+  );
 }
 
 /** Loading, error or content, so every page shows progress and failure the same way. */
@@ -123,7 +189,8 @@ export function Async<T>({
   children: (data: T) => ReactNode;
   loadingLabel?: string;
 }) {
-  if (state.error && state.data === undefined) return <ErrorNote error={state.error} onRetry={state.reload} />;
+  if (state.error && state.data === undefined)
+    return <ErrorNote error={state.error} onRetry={state.reload} />;
   if (state.data === undefined) return <Loading label={loadingLabel} />;
   return <>{children(state.data)}</>;
 }

@@ -9,7 +9,8 @@ function keys(obj: unknown, prefix = ''): string[] {
   if (typeof obj !== 'object' || obj === null) return [prefix];
   return Object.entries(obj).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k));
 }
-const base = (list: string[]) => [...new Set(list.map((k) => k.replace(/_(one|other)$/, '')))].sort();
+const base = (list: string[]) =>
+  [...new Set(list.map((k) => k.replace(/_(one|other)$/, '')))].sort();
 
 describe('translations', () => {
   it('are complete in all three languages', () => {
@@ -21,7 +22,8 @@ describe('translations', () => {
   it('have both plural forms wherever English or Italian count', () => {
     for (const lang of [en, it_]) {
       const all = keys(lang);
-      for (const k of all.filter((x) => x.endsWith('_one'))) expect(all).toContain(k.replace(/_one$/, '_other'));
+      for (const k of all.filter((x) => x.endsWith('_one')))
+        expect(all).toContain(k.replace(/_one$/, '_other'));
     }
   });
 
@@ -30,7 +32,12 @@ describe('translations', () => {
     const flat = (obj: unknown, prefix = ''): Record<string, string> =>
       typeof obj === 'string'
         ? { [prefix]: obj }
-        : Object.assign({}, ...Object.entries(obj as object).map(([k, v]) => flat(v, prefix ? `${prefix}.${k}` : k)));
+        : Object.assign(
+            {},
+            ...Object.entries(obj as object).map(([k, v]) =>
+              flat(v, prefix ? `${prefix}.${k}` : k),
+            ),
+          );
     const z = flat(zh);
     for (const lang of [en, it_]) {
       const other = flat(lang);

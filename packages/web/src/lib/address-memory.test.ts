@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { emptyAddress, loadLastAddress, missingAddressFields, saveLastAddress } from './address-memory.ts';
+import {
+  emptyAddress,
+  loadLastAddress,
+  missingAddressFields,
+  saveLastAddress,
+} from './address-memory.ts';
 
 function memoryStorage() {
   const map = new Map<string, string>();
@@ -10,7 +15,12 @@ function memoryStorage() {
   };
 }
 
-const home = { name: '王大姐', phone: '138 0000 1234', regionCode: '370781104', line1: '东村 3 号' };
+const home = {
+  name: '王大姐',
+  phone: '138 0000 1234',
+  regionCode: '370781104',
+  line1: '东村 3 号',
+};
 
 describe('address memory', () => {
   it('remembers the last address per user', () => {
@@ -32,9 +42,17 @@ describe('address memory', () => {
 
   it('never throws when storage is missing or full', () => {
     expect(loadLastAddress(null)).toBeNull();
-    const full = { setItem: () => { throw new Error('QuotaExceeded'); } };
+    const full = {
+      setItem: () => {
+        throw new Error('QuotaExceeded');
+      },
+    };
     expect(() => saveLastAddress(full, home)).not.toThrow();
-    const broken = { getItem: () => { throw new Error('SecurityError'); } };
+    const broken = {
+      getItem: () => {
+        throw new Error('SecurityError');
+      },
+    };
     expect(loadLastAddress(broken)).toBeNull();
   });
 

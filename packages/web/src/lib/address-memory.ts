@@ -10,7 +10,8 @@ type Reader = Pick<Storage, 'getItem'>;
 type Writer = Pick<Storage, 'setItem'>;
 
 const KEY = 'cunbo.lastAddress';
-export const addressKey = (userId: string | null | undefined) => (userId ? `${KEY}.${userId}` : KEY);
+export const addressKey = (userId: string | null | undefined) =>
+  userId ? `${KEY}.${userId}` : KEY;
 
 export function emptyAddress(): ShippingAddress {
   return { name: '', phone: '', regionCode: '', line1: '' };
@@ -29,20 +30,32 @@ function isAddress(v: unknown): v is ShippingAddress {
 }
 
 /** Null when nothing usable is stored (none, corrupt, or storage unavailable). */
-export function loadLastAddress(storage: Reader | null | undefined, userId?: string | null): ShippingAddress | null {
+export function loadLastAddress(
+  storage: Reader | null | undefined,
+  userId?: string | null,
+): ShippingAddress | null {
   try {
     const raw = storage?.getItem(addressKey(userId));
     if (!raw) return null;
     const parsed: unknown = JSON.parse(raw);
     if (!isAddress(parsed)) return null;
-    return { name: parsed.name, phone: parsed.phone, regionCode: parsed.regionCode, line1: parsed.line1 };
+    return {
+      name: parsed.name,
+      phone: parsed.phone,
+      regionCode: parsed.regionCode,
+      line1: parsed.line1,
+    };
   } catch {
     return null;
   }
 }
 
 /** Best effort: private browsing or a full storage must not stop an order. */
-export function saveLastAddress(storage: Writer | null | undefined, address: ShippingAddress, userId?: string | null): void {
+export function saveLastAddress(
+  storage: Writer | null | undefined,
+  address: ShippingAddress,
+  userId?: string | null,
+): void {
   try {
     const clean = {
       name: address.name.trim(),

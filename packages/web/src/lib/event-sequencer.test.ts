@@ -1,8 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, EventSequencer } from './event-sequencer.ts';
 
-const hello = (seq: number) => ({ type: 'hello', liveId: 'L', seq, status: 'live', viewers: 1, likes: 0, pinned: null, canChat: true, missedTooMany: false });
-const chat = (seq: number, text = `line ${seq}`) => ({ type: 'chat', seq, liveId: 'L', id: `c${seq}`, text, author: { id: 'u', displayName: 'A', isHost: false }, at: '' });
+const hello = (seq: number) => ({
+  type: 'hello',
+  liveId: 'L',
+  seq,
+  status: 'live',
+  viewers: 1,
+  likes: 0,
+  pinned: null,
+  canChat: true,
+  missedTooMany: false,
+});
+const chat = (seq: number, text = `line ${seq}`) => ({
+  type: 'chat',
+  seq,
+  liveId: 'L',
+  id: `c${seq}`,
+  text,
+  author: { id: 'u', displayName: 'A', isHost: false },
+  at: '',
+});
 const types = (events: { type: string }[]) => events.map((e) => e.type);
 const seqs = (events: unknown[]) => events.map((e) => (e as { seq?: number }).seq);
 
@@ -21,7 +39,12 @@ describe('EventSequencer', () => {
   it('unwraps batches and keeps their order', () => {
     const s = new EventSequencer();
     s.accept(hello(0));
-    const out = s.accept(JSON.stringify({ type: 'batch', events: [chat(1), { type: 'viewers', liveId: 'L', count: 3 }, chat(2)] }));
+    const out = s.accept(
+      JSON.stringify({
+        type: 'batch',
+        events: [chat(1), { type: 'viewers', liveId: 'L', count: 3 }, chat(2)],
+      }),
+    );
     expect(types(out)).toEqual(['chat', 'viewers', 'chat']);
     expect(s.lastSeq).toBe(2);
   });
@@ -33,7 +56,9 @@ describe('EventSequencer', () => {
     s.accept(chat(2));
     expect(s.accept(chat(2))).toEqual([]);
     expect(s.accept(chat(1))).toEqual([]);
-    expect(seqs(s.accept({ type: 'batch', events: [chat(2), chat(3), chat(3), chat(4)] }))).toEqual([3, 4]);
+    expect(seqs(s.accept({ type: 'batch', events: [chat(2), chat(3), chat(3), chat(4)] }))).toEqual(
+      [3, 4],
+    );
   });
 
   it('applies the replay that follows the hello of a resumed connection', () => {
@@ -43,7 +68,9 @@ describe('EventSequencer', () => {
     // Reconnect with ?since=5: the room is at 8 now and replays 6..8, then pending frames repeat 8.
     expect(s.since).toBe(5);
     expect(types(s.accept(hello(8)))).toEqual(['hello']);
-    expect(seqs(s.accept({ type: 'batch', events: [chat(6), chat(7), chat(8)] }))).toEqual([6, 7, 8]);
+    expect(seqs(s.accept({ type: 'batch', events: [chat(6), chat(7), chat(8)] }))).toEqual([
+      6, 7, 8,
+    ]);
     expect(s.accept(chat(8))).toEqual([]);
   });
 
@@ -58,9 +85,14 @@ describe('EventSequencer', () => {
   it('always passes events without a seq', () => {
     const s = new EventSequencer();
     s.accept(hello(10));
-    const out = s.accept({ type: 'batch', events: [{ type: 'viewers', count: 5 }, { type: 'order', order: {} }, { type: 'pong' }] });
+    const out = s.accept({
+      type: 'batch',
+      events: [{ type: 'viewers', count: 5 }, { type: 'order', order: {} }, { type: 'pong' }],
+    });
     expect(types(out)).toEqual(['viewers', 'order', 'pong']);
-    expect(types(s.accept({ type: 'error', error: { code: 'RATE_LIMITED', message: 'slow' } }))).toEqual(['error']);
+    expect(
+      types(s.accept({ type: 'error', error: { code: 'RATE_LIMITED', message: 'slow' } })),
+    ).toEqual(['error']);
     expect(s.lastSeq).toBe(10);
   });
 

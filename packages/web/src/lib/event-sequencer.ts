@@ -7,7 +7,13 @@ export interface HostOrderSummary {
   status: string;
   total: number;
   currency: string;
-  items: Array<{ productId: string; title: string; unit: string; quantity: number; priceFen?: number }>;
+  items: Array<{
+    productId: string;
+    title: string;
+    unit: string;
+    quantity: number;
+    priceFen?: number;
+  }>;
   createdAt?: string;
 }
 
@@ -88,7 +94,12 @@ export class EventSequencer {
 }
 
 /** Delay before reconnect attempt `attempt` (0-based): exponential, capped, with jitter. */
-export function backoffDelay(attempt: number, random: () => number = Math.random, baseMs = 500, maxMs = 15_000): number {
+export function backoffDelay(
+  attempt: number,
+  random: () => number = Math.random,
+  baseMs = 500,
+  maxMs = 15_000,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 16));
   // Half fixed, half random: thousands of viewers dropped at once do not return at once.
   return Math.round(ceiling / 2 + (ceiling / 2) * random());

@@ -42,7 +42,8 @@ describe('yuanToFen', () => {
 
 describe('fenToYuanInput', () => {
   it('round-trips with yuanToFen', () => {
-    for (const fen of [1, 10, 99, 100, 1280, 175000]) expect(yuanToFen(fenToYuanInput(fen))).toBe(fen);
+    for (const fen of [1, 10, 99, 100, 1280, 175000])
+      expect(yuanToFen(fenToYuanInput(fen))).toBe(fen);
   });
 });
 

@@ -34,7 +34,10 @@ export function fenToYuanInput(fen: number): string {
  * How much more the live channel pays than the traditional one, in whole percent
  * (1750 vs 1000 → 75). Null when there is no traditional price to compare with.
  */
-export function upliftPercent(price: number, traditionalPrice: number | null | undefined): number | null {
+export function upliftPercent(
+  price: number,
+  traditionalPrice: number | null | undefined,
+): number | null {
   if (!traditionalPrice || traditionalPrice <= 0) return null;
   return Math.round(((price - traditionalPrice) / traditionalPrice) * 100);
 }

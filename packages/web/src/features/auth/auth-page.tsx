@@ -21,7 +21,9 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [displayName, setDisplayName] = useState('');
-  const [role, setRole] = useState<'buyer' | 'seller'>(new URLSearchParams(search).get('role') === 'seller' ? 'seller' : 'buyer');
+  const [role, setRole] = useState<'buyer' | 'seller'>(
+    new URLSearchParams(search).get('role') === 'seller' ? 'seller' : 'buyer',
+  );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [local, setLocal] = useState<Record<string, string>>({});
@@ -33,7 +35,8 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
   async function submit() {
     const problems: Record<string, string> = {};
     if (!/^\S+@\S+\.\S+$/.test(email.trim())) problems.email = t('hints.email');
-    if (mode === 'signup' && password.length < LIMITS.passwordMin) problems.password = t('hints.password', { min: LIMITS.passwordMin });
+    if (mode === 'signup' && password.length < LIMITS.passwordMin)
+      problems.password = t('hints.password', { min: LIMITS.passwordMin });
     if (mode === 'signin' && !password) problems.password = t('hints.passwordEmpty');
     if (mode === 'signup' && !displayName.trim()) problems.displayName = t('hints.displayName');
     setLocal(problems);
@@ -47,8 +50,15 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
       const u =
         mode === 'signin'
           ? await signIn(email.trim(), password)
-          : await register({ email: email.trim(), password, displayName: displayName.trim(), role });
-      navigate(next ?? (u.role === 'seller' && mode === 'signup' ? '/studio' : '/'), { replace: true });
+          : await register({
+              email: email.trim(),
+              password,
+              displayName: displayName.trim(),
+              role,
+            });
+      navigate(next ?? (u.role === 'seller' && mode === 'signup' ? '/studio' : '/'), {
+        replace: true,
+      });
     } catch (err) {
       setError(err);
     } finally {
@@ -76,14 +86,28 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
           <fieldset className="role-choice">
             <legend>{t('auth.iAm')}</legend>
             <label className={`choice${role === 'buyer' ? ' chosen' : ''}`}>
-              <input type="radio" name="role" value="buyer" data-testid="role-buyer" checked={role === 'buyer'} onChange={() => setRole('buyer')} />
+              <input
+                type="radio"
+                name="role"
+                value="buyer"
+                data-testid="role-buyer"
+                checked={role === 'buyer'}
+                onChange={() => setRole('buyer')}
+              />
               <span>
                 {t('roles.buyer')}
                 <small>{t('auth.buyerHint')}</small>
               </span>
             </label>
             <label className={`choice${role === 'seller' ? ' chosen' : ''}`}>
-              <input type="radio" name="role" value="seller" data-testid="role-seller" checked={role === 'seller'} onChange={() => setRole('seller')} />
+              <input
+                type="radio"
+                name="role"
+                value="seller"
+                data-testid="role-seller"
+                checked={role === 'seller'}
+                onChange={() => setRole('seller')}
+              />
               <span>
                 {t('roles.seller')}
                 <small>{t('auth.sellerHint')}</small>
@@ -124,7 +148,9 @@ export function AuthPage({ mode }: { mode: 'signin' | 'signup' }) {
           error={fe('password')}
           onChange={(e) => setPassword(e.target.value)}
         />
-        {error && !isFieldError(error, FIELDS) ? <ErrorNote error={error} testId="auth-error" /> : null}
+        {error && !isFieldError(error, FIELDS) ? (
+          <ErrorNote error={error} testId="auth-error" />
+        ) : null}
         <Button type="submit" block busy={busy} data-testid="auth-submit">
           {mode === 'signin' ? t('auth.signIn') : t('auth.signUp')}
         </Button>

@@ -83,17 +83,32 @@ export function HomePage() {
       {user && (followed.loading || followedOpen.length > 0 || followed.error) && (
         <section aria-labelledby="followed-h" data-testid="followed-section">
           <h2 id="followed-h">{t('home.followed')}</h2>
-          <Async state={followed}>{() => <LiveGrid lives={followedOpen} empty={t('home.followedEmpty')} testId="followed-lives" />}</Async>
+          <Async state={followed}>
+            {() => (
+              <LiveGrid
+                lives={followedOpen}
+                empty={t('home.followedEmpty')}
+                testId="followed-lives"
+              />
+            )}
+          </Async>
         </section>
       )}
 
       <details className="filters" open={Boolean(region || category)}>
         <summary>
           {t('home.filters')}
-          {(region || category) && <span className="badge-inline">{[region, category].filter(Boolean).length}</span>}
+          {(region || category) && (
+            <span className="badge-inline">{[region, category].filter(Boolean).length}</span>
+          )}
         </summary>
         <div className="filters-body">
-          <SelectField label={t('home.category')} value={category} data-testid="filter-category" onChange={(e) => setFilter('category', e.target.value)}>
+          <SelectField
+            label={t('home.category')}
+            value={category}
+            data-testid="filter-category"
+            onChange={(e) => setFilter('category', e.target.value)}
+          >
             <option value="">{t('home.allCategories')}</option>
             {PRODUCT_CATEGORIES.map((c) => (
               <option key={c} value={c}>
@@ -101,7 +116,14 @@ export function HomePage() {
               </option>
             ))}
           </SelectField>
-          <RegionPicker label={t('home.region')} value={region} maxLevel="county" allowClear testId="filter-region" onChange={(code) => setFilter('region', code)} />
+          <RegionPicker
+            label={t('home.region')}
+            value={region}
+            maxLevel="county"
+            allowClear
+            testId="filter-region"
+            onChange={(code) => setFilter('region', code)}
+          />
         </div>
       </details>
 
@@ -109,12 +131,16 @@ export function HomePage() {
         <h2 id="live-h">
           <span className="dot live-dot" aria-hidden="true" /> {t('home.liveNow')}
         </h2>
-        <Async state={liveNow}>{(d) => <LiveGrid lives={d.lives} empty={t('home.liveEmpty')} testId="live-now" />}</Async>
+        <Async state={liveNow}>
+          {(d) => <LiveGrid lives={d.lives} empty={t('home.liveEmpty')} testId="live-now" />}
+        </Async>
       </section>
 
       <section aria-labelledby="upcoming-h">
         <h2 id="upcoming-h">{t('home.upcoming')}</h2>
-        <Async state={upcoming}>{(d) => <LiveGrid lives={d.lives} empty={t('home.upcomingEmpty')} testId="upcoming" />}</Async>
+        <Async state={upcoming}>
+          {(d) => <LiveGrid lives={d.lives} empty={t('home.upcomingEmpty')} testId="upcoming" />}
+        </Async>
       </section>
     </main>
   );

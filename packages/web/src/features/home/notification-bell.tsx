@@ -26,23 +26,27 @@ export function NotificationBell() {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
 
-  const load = useCallback(async () => {
-    try {
-      setFeed(await api.get<Feed>('/me/notifications', { query: { limit: 20 } }));
-      setError(null);
-    } catch (err) {
-      setError(err);
-    }
-  }, []);
+  const load = useCallback(
+    () =>
+      api.get<Feed>('/me/notifications', { query: { limit: 20 } }).then(
+        (f) => {
+          setFeed(f);
+          setError(null);
+        },
+        (err: unknown) => setError(err),
+      ),
+    [],
+  );
 
   useEffect(() => {
-    void load();
+    const first = setTimeout(() => void load(), 0);
     const timer = setInterval(() => {
       if (document.visibilityState === 'visible') void load();
     }, POLL_MS);
     const onVisible = () => document.visibilityState === 'visible' && void load();
     document.addEventListener('visibilitychange', onVisible);
     return () => {
+      clearTimeout(first);
       clearInterval(timer);
       document.removeEventListener('visibilitychange', onVisible);
     };
@@ -69,7 +73,10 @@ export function NotificationBell() {
         setError(err);
       }
     }
-    if (!opening) setFeed((f) => (f ? { ...f, notifications: f.notifications.map((n) => ({ ...n, read: true })) } : f));
+    if (!opening)
+      setFeed((f) =>
+        f ? { ...f, notifications: f.notifications.map((n) => ({ ...n, read: true })) } : f,
+      );
   }
 
   const unread = feed?.unread ?? 0;
@@ -78,7 +85,9 @@ export function NotificationBell() {
       <button
         type="button"
         className="icon-button bell"
-        aria-label={unread > 0 ? t('notifications.unread', { count: unread }) : t('notifications.title')}
+        aria-label={
+          unread > 0 ? t('notifications.unread', { count: unread }) : t('notifications.title')
+        }
         aria-expanded={open}
         data-testid="notification-bell"
         onClick={() => void toggle()}
@@ -94,13 +103,18 @@ export function NotificationBell() {
         <div className="menu-panel notifications-panel" data-testid="notification-panel">
           <h2>{t('notifications.title')}</h2>
           {error ? <ErrorNote error={error} onRetry={() => void load()} /> : null}
-          {feed && feed.notifications.length === 0 && <p className="muted">{t('notifications.none')}</p>}
+          {feed && feed.notifications.length === 0 && (
+            <p className="muted">{t('notifications.none')}</p>
+          )}
           <ul>
             {feed?.notifications.map((n) => {
               const liveId = str(n.data.liveId);
               const text =
                 n.type === 'live.started'
-                  ? t('notifications.liveStarted', { shop: str(n.data.shopName), title: str(n.data.title) })
+                  ? t('notifications.liveStarted', {
+                      shop: str(n.data.shopName),
+                      title: str(n.data.title),
+                    })
                   : t('notifications.other');
               return (
                 <li key={n.id} className={n.read ? '' : 'unread'} data-testid="notification-item">

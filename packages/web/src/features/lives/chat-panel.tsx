@@ -28,7 +28,11 @@ export function ChatList({ lines, className }: { lines: ChatLine[]; className?: 
       }}
     >
       {lines.map((line) => (
-        <li key={line.id} className={line.author.isHost ? 'chat-line host' : 'chat-line'} data-testid="chat-line">
+        <li
+          key={line.id}
+          className={line.author.isHost ? 'chat-line host' : 'chat-line'}
+          data-testid="chat-line"
+        >
           <span className="chat-author">
             {line.author.isHost && <span className="host-tag">{t('live.host')}</span>}
             {line.author.displayName}
@@ -70,8 +74,18 @@ export function ChatInput({
   if (!signedIn) {
     return (
       <div className="chat-form">
-        <input className="chat-input" data-testid="chat-input" disabled placeholder={t('live.signInToChat')} aria-label={t('live.signInToChat')} />
-        <Link href={`/signin?next=${encodeURIComponent(location)}`} className="btn btn-primary btn-small" data-testid="chat-signin">
+        <input
+          className="chat-input"
+          data-testid="chat-input"
+          disabled
+          placeholder={t('live.signInToChat')}
+          aria-label={t('live.signInToChat')}
+        />
+        <Link
+          href={`/signin?next=${encodeURIComponent(location)}`}
+          className="btn btn-primary btn-small"
+          data-testid="chat-signin"
+        >
           {t('auth.signIn')}
         </Link>
       </div>
@@ -86,7 +100,10 @@ export function ChatInput({
         e.preventDefault();
         if (!text.trim()) return;
         if (onSend(text)) setText('');
-        else setNote(connected ? t('live.chatTooLong', { max: LIMITS.chatTextMax }) : t('live.chatOffline'));
+        else
+          setNote(
+            connected ? t('live.chatTooLong', { max: LIMITS.chatTextMax }) : t('live.chatOffline'),
+          );
       }}
     >
       <input
@@ -100,7 +117,12 @@ export function ChatInput({
         aria-label={t('live.saysomething')}
         onChange={(e) => setText(e.target.value)}
       />
-      <button type="submit" className="btn btn-primary btn-small" data-testid="chat-send" disabled={disabled || !text.trim() || length > LIMITS.chatTextMax}>
+      <button
+        type="submit"
+        className="btn btn-primary btn-small"
+        data-testid="chat-send"
+        disabled={disabled || !text.trim() || length > LIMITS.chatTextMax}
+      >
         {t('live.send')}
       </button>
       {(note ?? error) && (

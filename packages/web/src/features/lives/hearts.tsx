@@ -44,7 +44,11 @@ export const Hearts = forwardRef<HeartsHandle>(function Hearts(_props, ref) {
         <span
           key={h.id}
           className="heart"
-          style={{ ['--drift' as string]: `${h.drift}px`, color: `hsl(${h.hue} 90% 60%)`, animationDelay: `${h.delay}ms` }}
+          style={{
+            ['--drift' as string]: `${h.drift}px`,
+            color: `hsl(${h.hue} 90% 60%)`,
+            animationDelay: `${h.delay}ms`,
+          }}
           onAnimationEnd={() => setHearts((hs) => hs.filter((x) => x.id !== h.id))}
         >
           ♥

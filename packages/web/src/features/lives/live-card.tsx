@@ -8,11 +8,29 @@ import { Icon } from '../../components/icons.tsx';
 /** A show in a list: cover from its products, live badge or start time, shop and place. */
 export function LiveCard({ live }: { live: Live }) {
   const { t, i18n } = useTranslation();
-  const cover = live.pinnedProduct?.photoUrl ?? live.products.find((p) => p.photoUrl)?.photoUrl ?? null;
+  const cover =
+    live.pinnedProduct?.photoUrl ?? live.products.find((p) => p.photoUrl)?.photoUrl ?? null;
   return (
-    <Link href={`/lives/${live.id}`} className="live-card" data-testid="live-card" data-live-id={live.id} data-status={live.status}>
+    <Link
+      href={`/lives/${live.id}`}
+      className="live-card"
+      data-testid="live-card"
+      data-live-id={live.id}
+      data-status={live.status}
+    >
       <div className="live-card-cover">
-        {cover ? <img src={photoAt(cover, 320)} srcSet={`${photoAt(cover, 320)} 1x, ${photoAt(cover, 640)} 2x`} alt="" loading="lazy" /> : <span className="cover-empty"><Icon name="sprout" size={48} /></span>}
+        {cover ? (
+          <img
+            src={photoAt(cover, 320)}
+            srcSet={`${photoAt(cover, 320)} 1x, ${photoAt(cover, 640)} 2x`}
+            alt=""
+            loading="lazy"
+          />
+        ) : (
+          <span className="cover-empty">
+            <Icon name="sprout" size={48} />
+          </span>
+        )}
         {live.status === 'live' && (
           <span className="state-badge state-live">
             <span className="dot" aria-hidden="true" />
@@ -20,9 +38,13 @@ export function LiveCard({ live }: { live: Live }) {
           </span>
         )}
         {live.status === 'scheduled' && (
-          <span className="state-badge state-waiting">{live.scheduledAt ? formatDateTime(live.scheduledAt, i18n.language) : t('live.soon')}</span>
+          <span className="state-badge state-waiting">
+            {live.scheduledAt ? formatDateTime(live.scheduledAt, i18n.language) : t('live.soon')}
+          </span>
         )}
-        {live.status === 'ended' && <span className="state-badge state-ended">{t('live.state.ended')}</span>}
+        {live.status === 'ended' && (
+          <span className="state-badge state-ended">{t('live.state.ended')}</span>
+        )}
       </div>
       <div className="live-card-body">
         <p className="live-card-title">{live.title}</p>

@@ -72,18 +72,31 @@ function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
     hearts.current?.burst(1);
   };
 
-  const productTitle = (productId: string) => live.products.find((p) => p.id === productId)?.title ?? '';
-  const chatError = room.lastError && Date.now() - room.lastError.at < 6000 ? room.lastError.message : null;
+  const productTitle = (productId: string) =>
+    live.products.find((p) => p.id === productId)?.title ?? '';
+  const chatError = room.lastError?.message ?? null;
 
   return (
     <main className="live-room" data-testid="live-room" data-live-id={live.id}>
       <div className="live-frame">
         {/* The stream arrives in a later issue; the element is real so players can attach to it. */}
-        <video className="live-video" playsInline muted autoPlay data-testid="live-video" aria-label={live.title} />
+        <video
+          className="live-video"
+          playsInline
+          muted
+          autoPlay
+          data-testid="live-video"
+          aria-label={live.title}
+        />
         <StageOverlay state={state} scheduledAt={live.scheduledAt} lang={lang} />
 
         <header className="live-top">
-          <Link href="/" className="round-button" aria-label={t('common.back')} data-testid="live-back">
+          <Link
+            href="/"
+            className="round-button"
+            aria-label={t('common.back')}
+            data-testid="live-back"
+          >
             ‹
           </Link>
           <div className="shop-chip">
@@ -95,7 +108,11 @@ function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
           </div>
           <div className="live-meta">
             <LiveStateBadge state={state} />
-            <span className="viewer-count" data-testid="viewer-count" aria-label={t('live.viewers', { count: room.viewers })}>
+            <span
+              className="viewer-count"
+              data-testid="viewer-count"
+              aria-label={t('live.viewers', { count: room.viewers })}
+            >
               <Icon name="eye" size={14} /> {compactNumber(room.viewers, lang)}
             </span>
           </div>
@@ -121,12 +138,24 @@ function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
               error={chatError}
             />
             {live.products.length > 0 && (
-              <button type="button" className="round-button bag" aria-label={t('live.products')} data-testid="products-button" onClick={() => setShowProducts(true)}>
+              <button
+                type="button"
+                className="round-button bag"
+                aria-label={t('live.products')}
+                data-testid="products-button"
+                onClick={() => setShowProducts(true)}
+              >
                 <Icon name="bag" size={22} />
                 <span className="bag-count">{live.products.length}</span>
               </button>
             )}
-            <button type="button" className="round-button like-button" aria-label={t('live.like')} data-testid="like-button" onClick={tapLike}>
+            <button
+              type="button"
+              className="round-button like-button"
+              aria-label={t('live.like')}
+              data-testid="like-button"
+              onClick={tapLike}
+            >
               <span aria-hidden="true">♥</span>
               <span className="like-count" data-testid="like-count">
                 {compactNumber(room.likes, lang)}
@@ -138,11 +167,25 @@ function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
       </div>
 
       {showProducts && (
-        <div className="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && setShowProducts(false)}>
-          <div className="sheet" role="dialog" aria-modal="true" aria-labelledby="products-title" data-testid="products-sheet">
+        <div
+          className="sheet-backdrop"
+          onClick={(e) => e.target === e.currentTarget && setShowProducts(false)}
+        >
+          <div
+            className="sheet"
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby="products-title"
+            data-testid="products-sheet"
+          >
             <header className="sheet-header">
               <h2 id="products-title">{t('live.products')}</h2>
-              <button type="button" className="icon-button" aria-label={t('common.close')} onClick={() => setShowProducts(false)}>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('common.close')}
+                onClick={() => setShowProducts(false)}
+              >
                 ✕
               </button>
             </header>
@@ -152,12 +195,26 @@ function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
                 const soldOut = card.stock <= 0;
                 return (
                   <li key={p.id}>
-                    {card.photoUrl ? <img src={photoAt(card.photoUrl, 320)} alt="" width={56} height={56} loading="lazy" /> : <span className="thumb-empty" aria-hidden="true" />}
+                    {card.photoUrl ? (
+                      <img
+                        src={photoAt(card.photoUrl, 320)}
+                        alt=""
+                        width={56}
+                        height={56}
+                        loading="lazy"
+                      />
+                    ) : (
+                      <span className="thumb-empty" aria-hidden="true" />
+                    )}
                     <div>
                       <Link href={`/products/${p.id}`}>{card.title}</Link>
                       <p>
                         {formatMoney(card.price, card.currency)} / {card.unit} ·{' '}
-                        <span className={soldOut ? 'soldout-text' : 'muted'}>{soldOut ? t('product.soldOut') : t('product.left', { n: card.stock, unit: card.unit })}</span>
+                        <span className={soldOut ? 'soldout-text' : 'muted'}>
+                          {soldOut
+                            ? t('product.soldOut')
+                            : t('product.left', { n: card.stock, unit: card.unit })}
+                        </span>
                       </p>
                     </div>
                     <button
@@ -180,22 +237,35 @@ function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
         </div>
       )}
 
-      {buying && <BuySheet product={current(buying)} liveId={live.id} onClose={() => setBuying(null)} />}
+      {buying && (
+        <BuySheet product={current(buying)} liveId={live.id} onClose={() => setBuying(null)} />
+      )}
     </main>
   );
 }
 
-function Toasts({ toasts, lang, productTitle }: { toasts: PurchaseToast[]; lang: string; productTitle: (id: string) => string }) {
+function Toasts({
+  toasts,
+  lang,
+  productTitle,
+}: {
+  toasts: PurchaseToast[];
+  lang: string;
+  productTitle: (id: string) => string;
+}) {
   const { t } = useTranslation();
   return (
     <ul className="toasts" aria-live="polite">
       {toasts.map((toast) => {
-        const place = toast.countyName ? (toast.countyName[lang as 'zh' | 'en' | 'it'] ?? toast.countyName.zh) : null;
+        const place = toast.countyName
+          ? (toast.countyName[lang as 'zh' | 'en' | 'it'] ?? toast.countyName.zh)
+          : null;
         const what = productTitle(toast.productId);
         const args = { place, quantity: toast.quantity, unit: toast.unit, product: what };
         return (
           <li key={toast.id} className="toast" data-testid="purchase-toast">
-            <Icon name="cart" size={16} /> {place ? t('live.boughtFrom', args) : t('live.boughtSomeone', args)}
+            <Icon name="cart" size={16} />{' '}
+            {place ? t('live.boughtFrom', args) : t('live.boughtSomeone', args)}
           </li>
         );
       })}

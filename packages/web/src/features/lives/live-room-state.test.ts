@@ -1,18 +1,59 @@
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../../api/types.ts';
 import type { LiveEvent } from '../../lib/event-sequencer.ts';
-import { CHAT_KEEP, initialRoomState, roomReducer, TOASTS_KEEP, type RoomState } from './live-room-state.ts';
+import {
+  CHAT_KEEP,
+  initialRoomState,
+  roomReducer,
+  TOASTS_KEEP,
+  type RoomState,
+} from './live-room-state.ts';
 
-const card = { id: 'p1', title: '玉米', unit: 'kg', price: 350, currency: 'CNY', traditionalPrice: 200, stock: 10, photoUrl: null };
+const card = {
+  id: 'p1',
+  title: '玉米',
+  unit: 'kg',
+  price: 350,
+  currency: 'CNY',
+  traditionalPrice: 200,
+  stock: 10,
+  photoUrl: null,
+};
 const ev = (event: unknown) => ({ type: 'event' as const, event: event as LiveEvent, now: 1000 });
-const run = (...events: unknown[]) => events.reduce<RoomState>((s, e) => roomReducer(s, ev(e)), initialRoomState);
-const hello = { type: 'hello', liveId: 'L', seq: 3, status: 'live', viewers: 4, likes: 20, pinned: card, canChat: true, missedTooMany: false };
-const chat = (i: number) => ({ type: 'chat', seq: i, liveId: 'L', id: `c${i}`, text: `hi ${i}`, author: { id: 'u', displayName: 'A', isHost: false }, at: '' });
+const run = (...events: unknown[]) =>
+  events.reduce<RoomState>((s, e) => roomReducer(s, ev(e)), initialRoomState);
+const hello = {
+  type: 'hello',
+  liveId: 'L',
+  seq: 3,
+  status: 'live',
+  viewers: 4,
+  likes: 20,
+  pinned: card,
+  canChat: true,
+  missedTooMany: false,
+};
+const chat = (i: number) => ({
+  type: 'chat',
+  seq: i,
+  liveId: 'L',
+  id: `c${i}`,
+  text: `hi ${i}`,
+  author: { id: 'u', displayName: 'A', isHost: false },
+  at: '',
+});
 
 describe('roomReducer', () => {
   it('takes the room as the hello describes it', () => {
     const s = run(hello);
-    expect(s).toMatchObject({ joined: true, status: 'live', viewers: 4, likes: 20, pinned: card, canChat: true });
+    expect(s).toMatchObject({
+      joined: true,
+      status: 'live',
+      viewers: 4,
+      likes: 20,
+      pinned: card,
+      canChat: true,
+    });
   });
 
   it('appends chat once and keeps the last lines only', () => {
@@ -48,7 +89,17 @@ describe('roomReducer', () => {
   it('shows the last few purchases', () => {
     let s = run(hello);
     for (let i = 0; i < 5; i++) {
-      s = roomReducer(s, ev({ type: 'purchase', seq: 10 + i, productId: 'p1', quantity: 2, unit: 'kg', countyName: { zh: '青州市', en: 'Qingzhou', it: 'Qingzhou' } }));
+      s = roomReducer(
+        s,
+        ev({
+          type: 'purchase',
+          seq: 10 + i,
+          productId: 'p1',
+          quantity: 2,
+          unit: 'kg',
+          countyName: { zh: '青州市', en: 'Qingzhou', it: 'Qingzhou' },
+        }),
+      );
     }
     expect(s.toasts).toHaveLength(TOASTS_KEEP);
     s = roomReducer(s, { type: 'toast-expired', id: '14' });
@@ -63,15 +114,49 @@ describe('roomReducer', () => {
   it('lists host orders newest first without duplicates', () => {
     const item = { productId: 'p1', title: '玉米', unit: 'kg', quantity: 2 };
     const address = { name: '李', phone: '138', regionCode: '370781', line1: 'x' };
-    const full = { id: 'a', createdAt: '2025-01-01T10:00:00.000Z', status: 'placed', total: 700, currency: 'CNY', items: [item], shippingAddress: address } as Order;
+    const full = {
+      id: 'a',
+      createdAt: '2025-01-01T10:00:00.000Z',
+      status: 'placed',
+      total: 700,
+      currency: 'CNY',
+      items: [item],
+      shippingAddress: address,
+    } as Order;
     let s = roomReducer(initialRoomState, { type: 'seed-orders', orders: [full], now: 0 });
     // Live summaries have no time nor address: the arrival time stands in.
     const at = Date.parse('2025-01-01T10:05:00Z');
-    s = roomReducer(s, { type: 'event', now: at, event: { type: 'order', liveId: 'L', order: { id: 'b', status: 'cod_confirmed', total: 350, currency: 'CNY', items: [{ ...item, priceFen: 350 }] } } });
-    s = roomReducer(s, { type: 'event', now: at, event: { type: 'order', liveId: 'L', order: { id: 'a', status: 'paid', total: 700, currency: 'CNY', items: [item] } } });
+    s = roomReducer(s, {
+      type: 'event',
+      now: at,
+      event: {
+        type: 'order',
+        liveId: 'L',
+        order: {
+          id: 'b',
+          status: 'cod_confirmed',
+          total: 350,
+          currency: 'CNY',
+          items: [{ ...item, priceFen: 350 }],
+        },
+      },
+    });
+    s = roomReducer(s, {
+      type: 'event',
+      now: at,
+      event: {
+        type: 'order',
+        liveId: 'L',
+        order: { id: 'a', status: 'paid', total: 700, currency: 'CNY', items: [item] },
+      },
+    });
     expect(s.orders.map((o) => o.id)).toEqual(['b', 'a']);
     expect(s.orders[0]!.createdAt).toBe('2025-01-01T10:05:00.000Z');
-    expect(s.orders[1]).toMatchObject({ status: 'paid', shippingAddress: address, createdAt: '2025-01-01T10:00:00.000Z' });
+    expect(s.orders[1]).toMatchObject({
+      status: 'paid',
+      shippingAddress: address,
+      createdAt: '2025-01-01T10:00:00.000Z',
+    });
   });
 
   it('remembers the last error the room sent', () => {

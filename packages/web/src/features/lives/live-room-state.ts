@@ -77,9 +77,14 @@ export type RoomAction =
   | { type: 'seed-orders'; orders: Order[]; now: number }
   | { type: 'status'; status: LiveStatus }
   | { type: 'pinned'; product: PinnedProductCard | null }
-  | { type: 'clear-error' };
+  /** Clears the error that arrived at `at` (a newer one stays). */
+  | { type: 'clear-error'; at?: number };
 
-function withStock(card: PinnedProductCard | null, productId: string, stock: number): PinnedProductCard | null {
+function withStock(
+  card: PinnedProductCard | null,
+  productId: string,
+  stock: number,
+): PinnedProductCard | null {
   return card && card.id === productId ? { ...card, stock } : card;
 }
 
@@ -89,7 +94,12 @@ function liveOrder(o: Order | HostOrderSummary, now: number): LiveOrder {
     status: o.status,
     total: o.total,
     currency: o.currency,
-    items: o.items.map((i) => ({ productId: i.productId, title: i.title, unit: i.unit, quantity: i.quantity })),
+    items: o.items.map((i) => ({
+      productId: i.productId,
+      title: i.title,
+      unit: i.unit,
+      quantity: i.quantity,
+    })),
     createdAt: o.createdAt ?? new Date(now).toISOString(),
     ...('shippingAddress' in o && { shippingAddress: o.shippingAddress }),
   };
@@ -102,7 +112,9 @@ function addOrders(existing: LiveOrder[], incoming: LiveOrder[]): LiveOrder[] {
     const known = byId.get(o.id);
     byId.set(o.id, known ? { ...o, ...known, status: o.status } : o);
   }
-  return [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  return [...byId.values()].sort((a, b) =>
+    a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
+  );
 }
 
 /** Everything the live room shows, as a pure function of the events received. */
@@ -113,12 +125,23 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
     case 'toast-expired':
       return { ...state, toasts: state.toasts.filter((t) => t.id !== action.id) };
     case 'seed-orders':
-      return { ...state, orders: addOrders(state.orders, action.orders.map((o) => liveOrder(o, action.now))) };
+      return {
+        ...state,
+        orders: addOrders(
+          state.orders,
+          action.orders.map((o) => liveOrder(o, action.now)),
+        ),
+      };
     case 'status':
-      return { ...state, status: action.status, canChat: action.status === 'ended' ? false : state.canChat };
+      return {
+        ...state,
+        status: action.status,
+        canChat: action.status === 'ended' ? false : state.canChat,
+      };
     case 'pinned':
       return { ...state, pinned: action.product };
     case 'clear-error':
+      if (action.at !== undefined && state.lastError?.at !== action.at) return state;
       return { ...state, lastError: null };
     case 'event':
       return applyEvent(state, action.event, action.now);
@@ -142,7 +165,10 @@ function applyEvent(state: RoomState, e: LiveEvent, now: number): RoomState {
       if (state.chat.some((c) => c.id === e.id)) return state;
       const line: ChatLine = { id: e.id, text: e.text, author: e.author, at: e.at };
       const chat = [...state.chat, line];
-      return { ...state, chat: chat.length > CHAT_KEEP ? chat.slice(chat.length - CHAT_KEEP) : chat };
+      return {
+        ...state,
+        chat: chat.length > CHAT_KEEP ? chat.slice(chat.length - CHAT_KEEP) : chat,
+      };
     }
     case 'like':
       return { ...state, likes: nextLikeTotal(state.likes, e.total) };
@@ -159,12 +185,23 @@ function applyEvent(state: RoomState, e: LiveEvent, now: number): RoomState {
         countyName: e.countyName,
       };
       const toasts = [...state.toasts, toast];
-      return { ...state, toasts: toasts.length > TOASTS_KEEP ? toasts.slice(toasts.length - TOASTS_KEEP) : toasts };
+      return {
+        ...state,
+        toasts: toasts.length > TOASTS_KEEP ? toasts.slice(toasts.length - TOASTS_KEEP) : toasts,
+      };
     }
     case 'stock':
-      return { ...state, stock: { ...state.stock, [e.productId]: e.stock }, pinned: withStock(state.pinned, e.productId, e.stock) };
+      return {
+        ...state,
+        stock: { ...state.stock, [e.productId]: e.stock },
+        pinned: withStock(state.pinned, e.productId, e.stock),
+      };
     case 'soldout':
-      return { ...state, stock: { ...state.stock, [e.productId]: 0 }, pinned: withStock(state.pinned, e.productId, 0) };
+      return {
+        ...state,
+        stock: { ...state.stock, [e.productId]: 0 },
+        pinned: withStock(state.pinned, e.productId, 0),
+      };
     case 'live':
       return { ...state, status: e.status, canChat: e.status === 'ended' ? false : state.canChat };
     case 'order':

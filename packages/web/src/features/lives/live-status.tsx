@@ -17,7 +17,12 @@ export function stageState(status: LiveStatus | null, connection: ConnectionInfo
 export function LiveStateBadge({ state }: { state: StageState }) {
   const { t } = useTranslation();
   return (
-    <span className={`state-badge state-${state}`} data-testid="live-state" data-state={state} role="status">
+    <span
+      className={`state-badge state-${state}`}
+      data-testid="live-state"
+      data-state={state}
+      role="status"
+    >
       {state === 'live' && <span className="dot" aria-hidden="true" />}
       {t(`live.state.${state}`)}
     </span>
@@ -28,7 +33,12 @@ export function ConnectionBadge({ connection }: { connection: ConnectionInfo }) 
   const { t } = useTranslation();
   const state = connection.state === 'closed' ? 'closed' : connection.state;
   return (
-    <span className={`conn-badge conn-${state}`} data-testid="connection-state" data-state={state} title={t(`connection.${state}`)}>
+    <span
+      className={`conn-badge conn-${state}`}
+      data-testid="connection-state"
+      data-state={state}
+      title={t(`connection.${state}`)}
+    >
       <span className="dot" aria-hidden="true" />
       <span className="conn-text">{t(`connection.${state}`)}</span>
     </span>
@@ -36,14 +46,26 @@ export function ConnectionBadge({ connection }: { connection: ConnectionInfo }) 
 }
 
 /** Over the video: everything but "live" gets words in the middle of the screen. */
-export function StageOverlay({ state, scheduledAt, lang }: { state: StageState; scheduledAt: string | null; lang: string }) {
+export function StageOverlay({
+  state,
+  scheduledAt,
+  lang,
+}: {
+  state: StageState;
+  scheduledAt: string | null;
+  lang: string;
+}) {
   const { t } = useTranslation();
   if (state === 'live') return null;
   return (
     <div className={`stage-overlay stage-${state}`} data-testid="stage-overlay" data-state={state}>
-      {(state === 'connecting' || state === 'reconnecting') && <span className="spinner" aria-hidden="true" />}
+      {(state === 'connecting' || state === 'reconnecting') && (
+        <span className="spinner" aria-hidden="true" />
+      )}
       <p className="stage-title">{t(`live.stage.${state}`)}</p>
-      {state === 'waiting' && scheduledAt && <p>{t('live.startsAt', { time: formatDateTime(scheduledAt, lang) })}</p>}
+      {state === 'waiting' && scheduledAt && (
+        <p>{t('live.startsAt', { time: formatDateTime(scheduledAt, lang) })}</p>
+      )}
       {state === 'reconnecting' && <p className="muted">{t('live.stage.reconnectingHint')}</p>}
     </div>
   );

@@ -10,7 +10,12 @@ export function PinnedCard({ product, onBuy }: { product: PinnedProductCard; onB
   const soldOut = product.stock <= 0;
   const uplift = upliftPercent(product.price, product.traditionalPrice);
   return (
-    <div className={`pinned-card${soldOut ? ' soldout' : ''}`} data-testid="pinned-card" data-product-id={product.id} data-soldout={soldOut}>
+    <div
+      className={`pinned-card${soldOut ? ' soldout' : ''}`}
+      data-testid="pinned-card"
+      data-product-id={product.id}
+      data-soldout={soldOut}
+    >
       <span className="pinned-tag">{t('live.explainingNow')}</span>
       {product.photoUrl ? (
         <img src={photoAt(product.photoUrl, 320)} alt="" width={72} height={72} loading="lazy" />
@@ -26,10 +31,16 @@ export function PinnedCard({ product, onBuy }: { product: PinnedProductCard; onB
             {formatMoney(product.price, product.currency)}
           </strong>
           <span className="muted"> / {product.unit}</span>
-          {uplift !== null && uplift > 0 && <span className="uplift-chip">{t('product.upliftShort', { percent: formatPercent(uplift) })}</span>}
+          {uplift !== null && uplift > 0 && (
+            <span className="uplift-chip">
+              {t('product.upliftShort', { percent: formatPercent(uplift) })}
+            </span>
+          )}
         </p>
         <p className={soldOut ? 'soldout-text' : 'muted'} data-testid="pinned-stock">
-          {soldOut ? t('product.soldOut') : t('product.left', { n: product.stock, unit: product.unit })}
+          {soldOut
+            ? t('product.soldOut')
+            : t('product.left', { n: product.stock, unit: product.unit })}
         </p>
       </div>
       <Button className="buy-button" disabled={soldOut} onClick={onBuy} data-testid="buy-button">

@@ -3,9 +3,15 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { LiveSocket, type ConnectionInfo } from '../../api/live-socket.ts';
 import { LIKE_FLUSH_MS, LikeBatcher } from '../../lib/like-batcher.ts';
 import type { LiveEvent } from '../../lib/event-sequencer.ts';
-import { initialRoomState, roomReducer, type RoomAction, type RoomState } from './live-room-state.ts';
+import {
+  initialRoomState,
+  roomReducer,
+  type RoomAction,
+  type RoomState,
+} from './live-room-state.ts';
 
 const TOAST_MS = 4000;
+const ERROR_MS = 6000;
 
 export interface LiveRoom {
   room: RoomState;
@@ -33,7 +39,8 @@ export function useLiveRoom(liveId: string, opts: { sessionKey: string }): LiveR
       liveId,
       onState: setConnection,
       onEvent: (event: LiveEvent) => {
-        dispatch({ type: 'event', event, now: Date.now() });
+        const now = Date.now();
+        dispatch({ type: 'event', event, now });
         if (event.type === 'purchase') {
           const timer = setTimeout(() => {
             timers.delete(timer);
@@ -42,6 +49,13 @@ export function useLiveRoom(liveId: string, opts: { sessionKey: string }): LiveR
           timers.add(timer);
         }
         if (event.type === 'like' && event.count > 0) likeListener.current?.(event.count);
+        if (event.type === 'error') {
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            dispatch({ type: 'clear-error', at: now });
+          }, ERROR_MS);
+          timers.add(timer);
+        }
       },
     });
     socketRef.current = socket;

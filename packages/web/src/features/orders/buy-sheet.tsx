@@ -8,16 +8,30 @@ import { useSession } from '../../app/session.tsx';
 import { isFieldError, useErrorText, useFieldError } from '../../components/error-text.ts';
 import { focusFirstInvalid } from '../../components/focus-invalid.ts';
 import { Button, ErrorNote, TextField } from '../../components/ui.tsx';
-import { emptyAddress, loadLastAddress, missingAddressFields, saveLastAddress, type ShippingAddress } from '../../lib/address-memory.ts';
+import {
+  emptyAddress,
+  loadLastAddress,
+  missingAddressFields,
+  saveLastAddress,
+  type ShippingAddress,
+} from '../../lib/address-memory.ts';
 import { newUuid } from '../../lib/ids.ts';
 import { formatMoney } from '../../lib/money.ts';
 import { photoAt } from '../../lib/photo.ts';
 import { isPlaceable } from '../regions/region-codes.ts';
 import { RegionPicker } from '../regions/region-picker.tsx';
 
-export type BuyableProduct = Pick<PinnedProductCard, 'id' | 'title' | 'unit' | 'price' | 'currency' | 'stock' | 'photoUrl'>;
+export type BuyableProduct = Pick<
+  PinnedProductCard,
+  'id' | 'title' | 'unit' | 'price' | 'currency' | 'stock' | 'photoUrl'
+>;
 
-const ADDRESS_FIELDS = ['shippingAddress.name', 'shippingAddress.phone', 'shippingAddress.regionCode', 'shippingAddress.line1'];
+const ADDRESS_FIELDS = [
+  'shippingAddress.name',
+  'shippingAddress.phone',
+  'shippingAddress.regionCode',
+  'shippingAddress.line1',
+];
 const PAY_KEY = 'cunbo.lastPayment';
 
 function storage(): Storage | null {
@@ -53,26 +67,30 @@ export function BuySheet({
   const errorText = useErrorText();
   const fieldError = useFieldError();
   const [idempotencyKey, setIdempotencyKey] = useState(() => newUuid());
-  const remembered = useRef(loadLastAddress(storage(), user?.id));
-  const [address, setAddress] = useState<ShippingAddress>(remembered.current ?? emptyAddress());
+  const [remembered] = useState(() => loadLastAddress(storage(), user?.id));
+  const [address, setAddress] = useState<ShippingAddress>(remembered ?? emptyAddress());
   const [regionLevel, setRegionLevel] = useState<RegionLevel | null>(null);
-  const [editingAddress, setEditingAddress] = useState(remembered.current === null);
-  const [quantity, setQuantity] = useState(1);
-  const [maxQuantity, setMaxQuantity] = useState(Math.max(0, Math.min(product.stock, LIMITS.quantityMax)));
-  const [payment, setPayment] = useState<PaymentMethod>(() => (storage()?.getItem(PAY_KEY) === 'sandbox' ? 'sandbox' : 'cod'));
+  const [editingAddress, setEditingAddress] = useState(remembered === null);
+  const [wanted, setQuantity] = useState(1);
+  // What the server last said is left (409 OUT_OF_STOCK), which may be below the card's stock.
+  const [available, setAvailable] = useState<number | null>(null);
+  const [payment, setPayment] = useState<PaymentMethod>(() =>
+    storage()?.getItem(PAY_KEY) === 'sandbox' ? 'sandbox' : 'cod',
+  );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [localErrors, setLocalErrors] = useState<Partial<Record<keyof ShippingAddress, string>>>({});
+  const [localErrors, setLocalErrors] = useState<Partial<Record<keyof ShippingAddress, string>>>(
+    {},
+  );
   const [placed, setPlaced] = useState<Order | null>(null);
   const sheetRef = useRef<HTMLDivElement>(null);
 
-  // Stock shown on the card changes while the sheet is open (others are buying too).
-  useEffect(() => {
-    setMaxQuantity((m) => Math.min(m, Math.max(0, Math.min(product.stock, LIMITS.quantityMax))));
-  }, [product.stock]);
-  useEffect(() => {
-    if (maxQuantity > 0 && quantity > maxQuantity) setQuantity(maxQuantity);
-  }, [maxQuantity, quantity]);
+  // Stock on the card changes while the sheet is open (others are buying too).
+  const maxQuantity = Math.max(
+    0,
+    Math.min(product.stock, LIMITS.quantityMax, available ?? Infinity),
+  );
+  const quantity = Math.max(1, Math.min(wanted, maxQuantity));
 
   useEffect(() => {
     sheetRef.current?.focus();
@@ -86,7 +104,8 @@ export function BuySheet({
 
   async function confirm() {
     const missing = missingAddressFields(address);
-    if (!regionLooksPlaceable(address.regionCode, regionLevel) && !missing.includes('regionCode')) missing.push('regionCode');
+    if (!regionLooksPlaceable(address.regionCode, regionLevel) && !missing.includes('regionCode'))
+      missing.push('regionCode');
     if (missing.length > 0) {
       setEditingAddress(true);
       setLocalErrors(Object.fromEntries(missing.map((f) => [f, t(`hints.${f}`)])));
@@ -119,11 +138,12 @@ export function BuySheet({
         // ignore
       }
       setPlaced(order);
-      if (order.payment?.payUrl && order.payment.status === 'pending') navigate(order.payment.payUrl);
+      if (order.payment?.payUrl && order.payment.status === 'pending')
+        navigate(order.payment.payUrl);
     } catch (err) {
       if (err instanceof ApiError) {
         if (err.code === 'OUT_OF_STOCK' && typeof err.details.available === 'number') {
-          setMaxQuantity(Math.min(err.details.available, LIMITS.quantityMax));
+          setAvailable(err.details.available);
         }
         if (err.code === 'IDEMPOTENCY_KEY_REUSED') setIdempotencyKey(newUuid());
         if (isFieldError(err, ADDRESS_FIELDS)) {
@@ -137,14 +157,19 @@ export function BuySheet({
     }
   }
 
-  const fe = (field: keyof ShippingAddress) => localErrors[field] ?? fieldError(error, `shippingAddress.${field}`);
+  const fe = (field: keyof ShippingAddress) =>
+    localErrors[field] ?? fieldError(error, `shippingAddress.${field}`);
 
   let content;
   if (!user) {
     content = (
       <div className="sheet-body">
         <p>{t('buy.signInFirst')}</p>
-        <Link href={`/signin?next=${encodeURIComponent(location)}`} className="btn btn-primary btn-block" data-testid="buy-signin">
+        <Link
+          href={`/signin?next=${encodeURIComponent(location)}`}
+          className="btn btn-primary btn-block"
+          data-testid="buy-signin"
+        >
           {t('auth.signIn')}
         </Link>
       </div>
@@ -152,7 +177,9 @@ export function BuySheet({
   } else if (placed) {
     content = (
       <div className="sheet-body buy-success" data-testid="buy-success" role="status">
-        <p className="success-mark" aria-hidden="true">✓</p>
+        <p className="success-mark" aria-hidden="true">
+          ✓
+        </p>
         <h3>{t('buy.placed')}</h3>
         <p>
           {placed.paymentMethod === 'cod'
@@ -160,11 +187,19 @@ export function BuySheet({
             : t('buy.placedPay', { total: formatMoney(placed.total, placed.currency) })}
         </p>
         {placed.payment?.payUrl && placed.payment.status === 'pending' && (
-          <Link href={placed.payment.payUrl} className="btn btn-primary btn-block" data-testid="buy-pay-link">
+          <Link
+            href={placed.payment.payUrl}
+            className="btn btn-primary btn-block"
+            data-testid="buy-pay-link"
+          >
             {t('order.payNow')}
           </Link>
         )}
-        <Link href={`/orders/${placed.id}`} className="btn btn-secondary btn-block" data-testid="buy-order-link">
+        <Link
+          href={`/orders/${placed.id}`}
+          className="btn btn-secondary btn-block"
+          data-testid="buy-order-link"
+        >
           {t('buy.seeOrder')}
         </Link>
         <Button variant="ghost" block onClick={onClose} data-testid="buy-done">
@@ -183,14 +218,20 @@ export function BuySheet({
         }}
       >
         <div className="buy-product">
-          {product.photoUrl ? <img src={photoAt(product.photoUrl, 320)} alt="" width={64} height={64} /> : <span className="thumb-empty" aria-hidden="true" />}
+          {product.photoUrl ? (
+            <img src={photoAt(product.photoUrl, 320)} alt="" width={64} height={64} />
+          ) : (
+            <span className="thumb-empty" aria-hidden="true" />
+          )}
           <div>
             <p className="buy-title">{product.title}</p>
             <p>
               {formatMoney(product.price, product.currency)} / {product.unit}
             </p>
             <p className={soldOut ? 'soldout-text' : 'muted'} data-testid="buy-stock">
-              {soldOut ? t('product.soldOut') : t('product.left', { n: product.stock, unit: product.unit })}
+              {soldOut
+                ? t('product.soldOut')
+                : t('product.left', { n: product.stock, unit: product.unit })}
             </p>
           </div>
         </div>
@@ -198,7 +239,13 @@ export function BuySheet({
         <div className="stepper-row">
           <span id="qty-label">{t('buy.quantity')}</span>
           <div className="stepper" role="group" aria-labelledby="qty-label">
-            <button type="button" aria-label={t('buy.less')} data-testid="qty-minus" disabled={quantity <= 1 || soldOut} onClick={() => setQuantity((q) => Math.max(1, q - 1))}>
+            <button
+              type="button"
+              aria-label={t('buy.less')}
+              data-testid="qty-minus"
+              disabled={quantity <= 1 || soldOut}
+              onClick={() => setQuantity(Math.max(1, quantity - 1))}
+            >
               −
             </button>
             <input
@@ -212,7 +259,13 @@ export function BuySheet({
                 setQuantity(Number.isFinite(n) ? Math.max(1, Math.min(maxQuantity || 1, n)) : 1);
               }}
             />
-            <button type="button" aria-label={t('buy.more')} data-testid="qty-plus" disabled={quantity >= maxQuantity || soldOut} onClick={() => setQuantity((q) => Math.min(maxQuantity, q + 1))}>
+            <button
+              type="button"
+              aria-label={t('buy.more')}
+              data-testid="qty-plus"
+              disabled={quantity >= maxQuantity || soldOut}
+              onClick={() => setQuantity(Math.min(maxQuantity, quantity + 1))}
+            >
               +
             </button>
           </div>
@@ -227,7 +280,12 @@ export function BuySheet({
                 <strong>{address.name}</strong> {address.phone}
               </p>
               <p className="muted">{address.line1}</p>
-              <Button variant="ghost" className="btn-small" data-testid="address-change" onClick={() => setEditingAddress(true)}>
+              <Button
+                variant="ghost"
+                className="btn-small"
+                data-testid="address-change"
+                onClick={() => setEditingAddress(true)}
+              >
                 {t('buy.changeAddress')}
               </Button>
             </div>
@@ -280,14 +338,28 @@ export function BuySheet({
         <fieldset className="buy-section pay-methods">
           <legend>{t('buy.payment')}</legend>
           <label className={`choice${payment === 'cod' ? ' chosen' : ''}`}>
-            <input type="radio" name="payment" value="cod" data-testid="pay-cod" checked={payment === 'cod'} onChange={() => setPayment('cod')} />
+            <input
+              type="radio"
+              name="payment"
+              value="cod"
+              data-testid="pay-cod"
+              checked={payment === 'cod'}
+              onChange={() => setPayment('cod')}
+            />
             <span>
               {t('payment.cod')}
               <small>{t('payment.codHint')}</small>
             </span>
           </label>
           <label className={`choice${payment === 'sandbox' ? ' chosen' : ''}`}>
-            <input type="radio" name="payment" value="sandbox" data-testid="pay-sandbox" checked={payment === 'sandbox'} onChange={() => setPayment('sandbox')} />
+            <input
+              type="radio"
+              name="payment"
+              value="sandbox"
+              data-testid="pay-sandbox"
+              checked={payment === 'sandbox'}
+              onChange={() => setPayment('sandbox')}
+            />
             <span>
               {t('payment.online')}
               <small>{t('payment.onlineHint')}</small>
@@ -304,7 +376,9 @@ export function BuySheet({
         ) : null}
 
         <Button type="submit" block busy={busy} disabled={soldOut} data-testid="buy-confirm">
-          {soldOut ? t('product.soldOut') : t('buy.confirm', { total: formatMoney(total, product.currency) })}
+          {soldOut
+            ? t('product.soldOut')
+            : t('buy.confirm', { total: formatMoney(total, product.currency) })}
         </Button>
       </form>
     );
@@ -312,10 +386,24 @@ export function BuySheet({
 
   return (
     <div className="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="sheet" role="dialog" aria-modal="true" aria-labelledby="buy-sheet-title" data-testid="buy-sheet" tabIndex={-1} ref={sheetRef}>
+      <div
+        className="sheet"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="buy-sheet-title"
+        data-testid="buy-sheet"
+        tabIndex={-1}
+        ref={sheetRef}
+      >
         <header className="sheet-header">
           <h2 id="buy-sheet-title">{placed ? t('buy.doneTitle') : t('buy.title')}</h2>
-          <button type="button" className="icon-button" aria-label={t('common.close')} data-testid="buy-close" onClick={onClose}>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={t('common.close')}
+            data-testid="buy-close"
+            onClick={onClose}
+          >
             ✕
           </button>
         </header>

@@ -28,7 +28,9 @@ export function OrderPage({ id }: { id: string }) {
       <p>
         <Link href="/orders">‹ {t('orders.title')}</Link>
       </p>
-      <Async state={order}>{(d) => <OrderDetail order={d.order} onChange={(o) => order.setData({ order: o })} />}</Async>
+      <Async state={order}>
+        {(d) => <OrderDetail order={d.order} onChange={(o) => order.setData({ order: o })} />}
+      </Async>
     </main>
   );
 }
@@ -86,7 +88,11 @@ function OrderDetail({ order, onChange }: { order: Order; onChange: (o: Order) =
         {step >= 0 && (
           <ol className="steps" aria-label={t('order.progress')}>
             {ORDER_STEPS.map((s, i) => (
-              <li key={s} className={i < step ? 'done' : i === step ? 'current' : ''} aria-current={i === step ? 'step' : undefined}>
+              <li
+                key={s}
+                className={i < step ? 'done' : i === step ? 'current' : ''}
+                aria-current={i === step ? 'step' : undefined}
+              >
                 {t(`orderSteps.${s}`)}
               </li>
             ))}
@@ -108,7 +114,8 @@ function OrderDetail({ order, onChange }: { order: Order; onChange: (o: Order) =
           ))}
         </ul>
         <p className="order-total">
-          {t('order.total')} <strong data-testid="order-total">{formatMoney(order.total, order.currency)}</strong>
+          {t('order.total')}{' '}
+          <strong data-testid="order-total">{formatMoney(order.total, order.currency)}</strong>
         </p>
       </section>
 
@@ -117,15 +124,28 @@ function OrderDetail({ order, onChange }: { order: Order; onChange: (o: Order) =
         <p data-testid="order-payment">
           {order.paymentMethod === 'cod' ? t('payment.cod') : t('payment.onlineMethod')}
           {' · '}
-          {order.payment ? t(`paymentStatus.${order.payment.status}`) : order.paymentMethod === 'cod' ? t('paymentStatus.onDelivery') : t('paymentStatus.none')}
+          {order.payment
+            ? t(`paymentStatus.${order.payment.status}`)
+            : order.paymentMethod === 'cod'
+              ? t('paymentStatus.onDelivery')
+              : t('paymentStatus.none')}
         </p>
         {action === 'pay' && order.payment?.payUrl && (
-          <Link href={order.payment.payUrl} className="btn btn-primary btn-block" data-testid="order-pay">
+          <Link
+            href={order.payment.payUrl}
+            className="btn btn-primary btn-block"
+            data-testid="order-pay"
+          >
             {t('order.payNow')} · {formatMoney(order.total, order.currency)}
           </Link>
         )}
         {action === 'retry' && (
-          <Button block busy={busy === 'pay'} onClick={() => void retryPay()} data-testid="order-pay">
+          <Button
+            block
+            busy={busy === 'pay'}
+            onClick={() => void retryPay()}
+            data-testid="order-pay"
+          >
             {t('order.payAgain')}
           </Button>
         )}
@@ -158,7 +178,12 @@ function OrderDetail({ order, onChange }: { order: Order; onChange: (o: Order) =
         (confirmCancel ? (
           <div className="confirm-box" role="alertdialog" aria-labelledby="cancel-q">
             <p id="cancel-q">{t('order.cancelConfirm')}</p>
-            <Button variant="danger" busy={busy === 'cancel'} onClick={() => void cancel()} data-testid="order-cancel-confirm">
+            <Button
+              variant="danger"
+              busy={busy === 'cancel'}
+              onClick={() => void cancel()}
+              data-testid="order-cancel-confirm"
+            >
               {t('order.cancelYes')}
             </Button>
             <Button variant="secondary" onClick={() => setConfirmCancel(false)}>
@@ -166,7 +191,12 @@ function OrderDetail({ order, onChange }: { order: Order; onChange: (o: Order) =
             </Button>
           </div>
         ) : (
-          <Button variant="ghost" block onClick={() => setConfirmCancel(true)} data-testid="order-cancel">
+          <Button
+            variant="ghost"
+            block
+            onClick={() => setConfirmCancel(true)}
+            data-testid="order-cancel"
+          >
             {t('order.cancel')}
           </Button>
         ))}

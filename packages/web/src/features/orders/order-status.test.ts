@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Order } from '../../api/types.ts';
 import { canCancel, payAction, stepOf } from './order-status.ts';
 
-const pay = (status: 'pending' | 'failed', payUrl: string | null = '/pay/sandbox/p1') => ({ id: 'p1', provider: 'sandbox', status, payUrl });
+const pay = (status: 'pending' | 'failed', payUrl: string | null = '/pay/sandbox/p1') => ({
+  id: 'p1',
+  provider: 'sandbox',
+  status,
+  payUrl,
+});
 
 describe('order status helpers', () => {
   it('places each status on the parcel road', () => {
@@ -21,7 +26,10 @@ describe('order status helpers', () => {
   });
 
   it('offers pay for pending online payments and retry after a failure', () => {
-    const base = { status: 'placed', paymentMethod: 'sandbox' } as Pick<Order, 'status' | 'paymentMethod'>;
+    const base = { status: 'placed', paymentMethod: 'sandbox' } as Pick<
+      Order,
+      'status' | 'paymentMethod'
+    >;
     expect(payAction({ ...base, payment: pay('pending') })).toBe('pay');
     expect(payAction({ ...base, payment: pay('failed', null) })).toBe('retry');
     expect(payAction({ ...base, payment: null })).toBe('retry');

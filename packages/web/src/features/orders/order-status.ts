@@ -1,7 +1,13 @@
 import type { Order, OrderStatus } from '../../api/types.ts';
 
 /** The parcel's road, as the buyer sees it. */
-export const ORDER_STEPS = ['ordered', 'packed', 'handed_to_hub', 'in_transit', 'delivered'] as const;
+export const ORDER_STEPS = [
+  'ordered',
+  'packed',
+  'handed_to_hub',
+  'in_transit',
+  'delivered',
+] as const;
 export type OrderStep = (typeof ORDER_STEPS)[number];
 
 export function stepOf(status: OrderStatus): number {
@@ -30,7 +36,9 @@ export function canCancel(order: Pick<Order, 'status'>, as: 'buyer' | 'seller'):
 }
 
 /** Whether to offer "Pay": an online order still waiting for its money. */
-export function payAction(order: Pick<Order, 'status' | 'payment' | 'paymentMethod'>): 'pay' | 'retry' | null {
+export function payAction(
+  order: Pick<Order, 'status' | 'payment' | 'paymentMethod'>,
+): 'pay' | 'retry' | null {
   if (order.status !== 'placed' || order.paymentMethod === 'cod') return null;
   if (order.payment?.status === 'pending' && order.payment.payUrl) return 'pay';
   return 'retry';

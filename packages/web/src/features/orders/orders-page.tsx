@@ -12,7 +12,12 @@ export function OrderRow({ order }: { order: Order }) {
   const { t, i18n } = useTranslation();
   const summary = order.items.map((i) => `${i.title} × ${i.quantity} ${i.unit}`).join('，');
   return (
-    <Link href={`/orders/${order.id}`} className="order-row" data-testid="order-row" data-order-id={order.id}>
+    <Link
+      href={`/orders/${order.id}`}
+      className="order-row"
+      data-testid="order-row"
+      data-order-id={order.id}
+    >
       <div>
         <p className="order-row-items">{summary}</p>
         <p className="muted">{formatDateTime(order.createdAt, i18n.language)}</p>
@@ -45,7 +50,10 @@ export function OrdersPage() {
   const { user } = useSession();
   const search = useSearch();
   const [, navigate] = useLocation();
-  const as = new URLSearchParams(search).get('as') === 'seller' && user?.role === 'seller' ? 'seller' : 'buyer';
+  const as =
+    new URLSearchParams(search).get('as') === 'seller' && user?.role === 'seller'
+      ? 'seller'
+      : 'buyer';
   const orders = useApi<{ orders: Order[] }>(user ? '/orders' : null, { as, limit: 50 });
 
   useEffect(() => {
@@ -59,10 +67,21 @@ export function OrdersPage() {
       <h1>{t('orders.title')}</h1>
       {user.role === 'seller' && (
         <div className="tabs" role="tablist">
-          <button type="button" role="tab" aria-selected={as === 'buyer'} onClick={() => navigate('/orders', { replace: true })}>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={as === 'buyer'}
+            onClick={() => navigate('/orders', { replace: true })}
+          >
             {t('orders.bought')}
           </button>
-          <button type="button" role="tab" aria-selected={as === 'seller'} data-testid="orders-tab-seller" onClick={() => navigate('/orders?as=seller', { replace: true })}>
+          <button
+            type="button"
+            role="tab"
+            aria-selected={as === 'seller'}
+            data-testid="orders-tab-seller"
+            onClick={() => navigate('/orders?as=seller', { replace: true })}
+          >
             {t('orders.sold')}
           </button>
         </div>

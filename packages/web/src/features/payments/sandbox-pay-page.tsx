@@ -29,7 +29,9 @@ export function SandboxPayPage({ id }: { id: string }) {
     setBusy(outcome);
     setError(null);
     try {
-      const { order } = await api.post<{ order: Order }>(`/payments/sandbox/${id}/complete`, { outcome });
+      const { order } = await api.post<{ order: Order }>(`/payments/sandbox/${id}/complete`, {
+        outcome,
+      });
       setResult(order);
       page.reload();
     } catch (err) {
@@ -65,30 +67,58 @@ export function SandboxPayPage({ id }: { id: string }) {
                   ))}
                 </ul>
                 <p className="muted">
-                  {t('sandbox.paymentState')}: <span data-testid="sandbox-status">{t(`paymentStatus.${payment.status}`, { defaultValue: payment.status })}</span>
+                  {t('sandbox.paymentState')}:{' '}
+                  <span data-testid="sandbox-status">
+                    {t(`paymentStatus.${payment.status}`, { defaultValue: payment.status })}
+                  </span>
                 </p>
                 {result && (
-                  <p className={result.status === 'paid' ? 'success-text' : 'field-error'} role="status" data-testid="sandbox-result">
+                  <p
+                    className={result.status === 'paid' ? 'success-text' : 'field-error'}
+                    role="status"
+                    data-testid="sandbox-result"
+                  >
                     {result.status === 'paid' ? t('sandbox.paid') : t('sandbox.failed')}
                   </p>
                 )}
                 <ErrorNote error={error} testId="sandbox-error" />
                 {!settled && (
                   <div className="sandbox-actions">
-                    <Button block busy={busy === 'succeeded'} disabled={busy !== null} onClick={() => void complete('succeeded')} data-testid="sandbox-pay-button">
+                    <Button
+                      block
+                      busy={busy === 'succeeded'}
+                      disabled={busy !== null}
+                      onClick={() => void complete('succeeded')}
+                      data-testid="sandbox-pay-button"
+                    >
                       {t('sandbox.pay', { amount: formatMoney(payment.amount, payment.currency) })}
                     </Button>
-                    <Button block variant="danger" busy={busy === 'failed'} disabled={busy !== null} onClick={() => void complete('failed')} data-testid="sandbox-fail-button">
+                    <Button
+                      block
+                      variant="danger"
+                      busy={busy === 'failed'}
+                      disabled={busy !== null}
+                      onClick={() => void complete('failed')}
+                      data-testid="sandbox-fail-button"
+                    >
                       {t('sandbox.fail')}
                     </Button>
                   </div>
                 )}
                 <div className="sandbox-links">
-                  <Link href={`/orders/${order.id}`} className="btn btn-secondary btn-block" data-testid="sandbox-order-link">
+                  <Link
+                    href={`/orders/${order.id}`}
+                    className="btn btn-secondary btn-block"
+                    data-testid="sandbox-order-link"
+                  >
                     {t('buy.seeOrder')}
                   </Link>
                   {order.liveId && (
-                    <Link href={`/lives/${order.liveId}`} className="btn btn-ghost btn-block" data-testid="sandbox-back-live">
+                    <Link
+                      href={`/lives/${order.liveId}`}
+                      className="btn btn-ghost btn-block"
+                      data-testid="sandbox-back-live"
+                    >
                       {t('sandbox.backToLive')}
                     </Link>
                   )}

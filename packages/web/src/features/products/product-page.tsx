@@ -58,7 +58,13 @@ export function ProductPage({ id }: { id: string }) {
                         aria-label={t('product.photoN', { n: i + 1 })}
                         onClick={() => setPhoto(i)}
                       >
-                        <img src={photoAt(ph.url, 320)} alt="" width={56} height={56} loading="lazy" />
+                        <img
+                          src={photoAt(ph.url, 320)}
+                          alt=""
+                          width={56}
+                          height={56}
+                          loading="lazy"
+                        />
                       </button>
                     ))}
                   </div>
@@ -76,19 +82,26 @@ export function ProductPage({ id }: { id: string }) {
                   <p className="uplift-box" data-testid="product-uplift">
                     <strong>{t('product.uplift', { percent: formatPercent(uplift) })}</strong>
                     <span className="muted">
-                      {t('product.traditionalPays', { price: formatMoney(p.traditionalPrice, p.currency), unit: p.unit })}
+                      {t('product.traditionalPays', {
+                        price: formatMoney(p.traditionalPrice, p.currency),
+                        unit: p.unit,
+                      })}
                     </span>
                   </p>
                 )}
                 <p className={soldOut ? 'soldout-text' : ''} data-testid="product-stock">
-                  {soldOut ? t('product.soldOut') : t('product.inStock', { n: p.stock, unit: p.unit })}
+                  {soldOut
+                    ? t('product.soldOut')
+                    : t('product.inStock', { n: p.stock, unit: p.unit })}
                 </p>
                 <p className="muted">{t(`categories.${p.category}`)}</p>
                 {shop.data && (
                   <p>
                     <Link href={`/shops/${shop.data.shop.id}`} data-testid="product-shop">
                       <Icon name="home" size={16} /> {shop.data.shop.name}
-                      {shop.data.shop.region && <span className="muted"> · {shop.data.shop.region.fullName}</span>}
+                      {shop.data.shop.region && (
+                        <span className="muted"> · {shop.data.shop.region.fullName}</span>
+                      )}
                     </Link>
                   </p>
                 )}
@@ -97,13 +110,25 @@ export function ProductPage({ id }: { id: string }) {
               </div>
               <div className="buy-bar">
                 <span className="price">{formatMoney(p.price, p.currency)}</span>
-                <Button disabled={soldOut || p.status !== 'active'} onClick={() => setBuying(true)} data-testid="buy-button">
+                <Button
+                  disabled={soldOut || p.status !== 'active'}
+                  onClick={() => setBuying(true)}
+                  data-testid="buy-button"
+                >
                   {soldOut ? t('product.soldOut') : t('buy.buy')}
                 </Button>
               </div>
               {buying && (
                 <BuySheet
-                  product={{ id: p.id, title: p.title, unit: p.unit, price: p.price, currency: p.currency, stock: p.stock, photoUrl: p.photos[0]?.url ?? null }}
+                  product={{
+                    id: p.id,
+                    title: p.title,
+                    unit: p.unit,
+                    price: p.price,
+                    currency: p.currency,
+                    stock: p.stock,
+                    photoUrl: p.photos[0]?.url ?? null,
+                  }}
                   onClose={() => {
                     setBuying(false);
                     product.reload();

@@ -13,9 +13,16 @@ export function ProductTile({ product }: { product: Product }) {
     <Link href={`/products/${product.id}`} className="product-tile" data-testid="product-tile">
       <div className="product-tile-photo">
         {photo ? (
-          <img src={photoAt(photo.url, 320)} srcSet={`${photoAt(photo.url, 320)} 1x, ${photoAt(photo.url, 640)} 2x`} alt="" loading="lazy" />
+          <img
+            src={photoAt(photo.url, 320)}
+            srcSet={`${photoAt(photo.url, 320)} 1x, ${photoAt(photo.url, 640)} 2x`}
+            alt=""
+            loading="lazy"
+          />
         ) : (
-          <span className="cover-empty"><Icon name="basket" size={48} /></span>
+          <span className="cover-empty">
+            <Icon name="basket" size={48} />
+          </span>
         )}
       </div>
       <p className="product-tile-title">{product.title}</p>

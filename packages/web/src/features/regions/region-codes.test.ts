@@ -3,7 +3,13 @@ import { ancestorCodes, isPlaceable } from './region-codes.ts';
 
 describe('ancestorCodes', () => {
   it('walks down from the province', () => {
-    expect(ancestorCodes('370781001024')).toEqual(['370000', '370700', '370781', '370781001', '370781001024']);
+    expect(ancestorCodes('370781001024')).toEqual([
+      '370000',
+      '370700',
+      '370781',
+      '370781001',
+      '370781001024',
+    ]);
     expect(ancestorCodes('370781')).toEqual(['370000', '370700', '370781']);
   });
   it('keeps placeholder prefectures the lists nest through', () => {

@@ -1,6 +1,12 @@
 import type { RegionLevel } from '../../api/types.ts';
 
-export const REGION_LEVELS: readonly RegionLevel[] = ['province', 'prefecture', 'county', 'township', 'village'];
+export const REGION_LEVELS: readonly RegionLevel[] = [
+  'province',
+  'prefecture',
+  'county',
+  'township',
+  'village',
+];
 
 /**
  * The codes from the province down to `code`, read from the code itself (GB/T 2260 / NBS:

@@ -14,7 +14,9 @@ export function regionChildren(parent: string | null, lang: string): Promise<Reg
   let found = cache.get(key);
   if (!found) {
     found = api
-      .get<{ regions: RegionItem[] }>('/regions', { query: parent ? { parent, lang } : { lang, limit: 200 } })
+      .get<{ regions: RegionItem[] }>('/regions', {
+        query: parent ? { parent, lang } : { lang, limit: 200 },
+      })
       .then((r) => r.regions);
     found.catch(() => cache.delete(key));
     cache.set(key, found);
@@ -22,11 +24,7 @@ export function regionChildren(parent: string | null, lang: string): Promise<Reg
   return found;
 }
 
-interface Column {
-  parent: string | null;
-  options: RegionItem[] | null;
-  error: unknown;
-}
+type Listed = RegionItem[] | { error: unknown };
 
 export interface RegionPickerProps {
   value: string;
@@ -42,39 +40,51 @@ export interface RegionPickerProps {
 }
 
 /** Province → prefecture → county → township → village, each a plain select (big, native, works on old phones). */
-export function RegionPicker({ value, onChange, label, maxLevel = 'village', error, testId, allowClear }: RegionPickerProps) {
+export function RegionPicker({
+  value,
+  onChange,
+  label,
+  maxLevel = 'village',
+  error,
+  testId,
+  allowClear,
+}: RegionPickerProps) {
   const { t } = useTranslation();
   const { lang } = useSession();
   const errorText = useErrorText();
   const id = useId();
   const chain = ancestorCodes(value);
-  const [columns, setColumns] = useState<Column[]>([]);
+  const [lists, setLists] = useState<Record<string, Listed>>({});
+  const [retries, setRetries] = useState(0);
   const maxRank = levelRank(maxLevel);
   const chainKey = chain.join(',');
+  const listKey = (parent: string | null) => `${lang}|${parent ?? ''}`;
 
   // One column per selected level plus the next one to choose from.
+  const parents: Array<string | null> = [null, ...chain].slice(0, maxRank + 1);
+  const columns = parents.map((parent) => {
+    const listed = lists[listKey(parent)];
+    return {
+      parent,
+      options: Array.isArray(listed) ? listed : null,
+      error: listed && !Array.isArray(listed) ? listed.error : null,
+    };
+  });
+
   useEffect(() => {
     let cancelled = false;
-    const parents: Array<string | null> = [null, ...chain];
-    const wanted = parents.slice(0, maxRank + 1);
-    setColumns((prev) =>
-      wanted.map((parent) => prev.find((c) => c.parent === parent) ?? { parent, options: null, error: null }),
-    );
-    wanted.forEach((parent) => {
+    for (const parent of [null, ...chainKey.split(',').filter(Boolean)].slice(0, maxRank + 1)) {
+      const key = `${lang}|${parent ?? ''}`;
       regionChildren(parent, lang).then(
-        (options) => {
-          if (!cancelled) setColumns((cols) => cols.map((c) => (c.parent === parent ? { ...c, options, error: null } : c)));
-        },
-        (err: unknown) => {
-          if (!cancelled) setColumns((cols) => cols.map((c) => (c.parent === parent ? { ...c, error: err } : c)));
-        },
+        (options) =>
+          !cancelled && setLists((l) => (l[key] === options ? l : { ...l, [key]: options })),
+        (error: unknown) => !cancelled && setLists((l) => ({ ...l, [key]: { error } })),
       );
-    });
+    }
     return () => {
       cancelled = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [chainKey, lang, maxRank]);
+  }, [chainKey, lang, maxRank, retries]);
 
   function choose(index: number, code: string) {
     const col = columns[index];
@@ -82,16 +92,27 @@ export function RegionPicker({ value, onChange, label, maxLevel = 'village', err
     const names = upTo.map((c, i) => columns[i]?.options?.find((o) => o.code === c)?.name ?? '');
     if (!code) {
       const parent = upTo.at(-1) ?? '';
-      const parentLevel = index > 0 ? (columns[index - 1]?.options?.find((o) => o.code === parent)?.level ?? null) : null;
+      const parentLevel =
+        index > 0
+          ? (columns[index - 1]?.options?.find((o) => o.code === parent)?.level ?? null)
+          : null;
       onChange(parent, parentLevel, names.filter(Boolean).join(''));
       return;
     }
     const picked = col?.options?.find((o) => o.code === code);
-    onChange(code, picked?.level ?? null, [...names, picked?.name ?? ''].filter(Boolean).join(lang === 'zh' ? '' : ', '));
+    onChange(
+      code,
+      picked?.level ?? null,
+      [...names, picked?.name ?? ''].filter(Boolean).join(lang === 'zh' ? '' : ', '),
+    );
   }
 
   return (
-    <fieldset className={`region-picker${error ? ' field-invalid' : ''}`} data-testid={testId} aria-describedby={error ? `${id}-error` : undefined}>
+    <fieldset
+      className={`region-picker${error ? ' field-invalid' : ''}`}
+      data-testid={testId}
+      aria-describedby={error ? `${id}-error` : undefined}
+    >
       <legend>{label}</legend>
       {columns.map((col, index) => {
         if (col.options && col.options.length === 0) return null;
@@ -104,7 +125,16 @@ export function RegionPicker({ value, onChange, label, maxLevel = 'village', err
           <div className="field" key={col.parent ?? 'root'}>
             <label htmlFor={`${id}-${index}`}>{t(`region.level.${level}`)}</label>
             {col.error ? (
-              <p className="field-error">{errorText(col.error)}</p>
+              <p className="field-error">
+                {errorText(col.error)}{' '}
+                <button
+                  type="button"
+                  className="btn btn-secondary btn-small"
+                  onClick={() => setRetries((n) => n + 1)}
+                >
+                  {t('common.retry')}
+                </button>
+              </p>
             ) : (
               <select
                 id={`${id}-${index}`}
@@ -114,7 +144,11 @@ export function RegionPicker({ value, onChange, label, maxLevel = 'village', err
                 onChange={(e) => choose(index, e.target.value)}
               >
                 <option value="">
-                  {!col.options ? t('common.loading') : optional ? t('region.any') : t('region.choose')}
+                  {!col.options
+                    ? t('common.loading')
+                    : optional
+                      ? t('region.any')
+                      : t('region.choose')}
                 </option>
                 {col.options?.map((o) => (
                   <option key={o.code} value={o.code}>

@@ -47,7 +47,11 @@ export function FollowButton({
   if (user && (user.id === ownerId || user.shopId === shopId)) return null;
   if (!user) {
     return (
-      <Link href={`/signin?next=${encodeURIComponent(location)}`} className={`btn btn-primary${compact ? ' btn-small' : ''}`} data-testid="follow-button">
+      <Link
+        href={`/signin?next=${encodeURIComponent(location)}`}
+        className={`btn btn-primary${compact ? ' btn-small' : ''}`}
+        data-testid="follow-button"
+      >
         {t('follow.follow')}
       </Link>
     );

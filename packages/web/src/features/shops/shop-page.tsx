@@ -33,9 +33,15 @@ export function ShopPage({ id }: { id: string }) {
               <p className="muted" data-testid="shop-region">
                 <Icon name="pin" size={16} /> {s.region?.fullName ?? s.regionCode}
               </p>
-              <p data-testid="shop-followers">{t('shop.followers', { count: followers ?? s.followers })}</p>
+              <p data-testid="shop-followers">
+                {t('shop.followers', { count: followers ?? s.followers })}
+              </p>
             </div>
-            <FollowButton shopId={s.id} ownerId={s.ownerId} onChange={(st) => setFollowers(st.followers)} />
+            <FollowButton
+              shopId={s.id}
+              ownerId={s.ownerId}
+              onChange={(st) => setFollowers(st.followers)}
+            />
             {s.description && <p className="shop-description">{s.description}</p>}
           </section>
         )}

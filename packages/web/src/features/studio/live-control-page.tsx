@@ -39,8 +39,15 @@ function StreamKey({ value }: { value: string }) {
       <h2>{t('control.obs')}</h2>
       <p className="muted">{t('control.obsHint')}</p>
       <div className="stream-key">
-        <code data-testid="stream-key">{shown ? value : '•'.repeat(Math.min(24, value.length))}</code>
-        <Button variant="secondary" className="btn-small" onClick={() => setShown((s) => !s)} data-testid="stream-key-toggle">
+        <code data-testid="stream-key">
+          {shown ? value : '•'.repeat(Math.min(24, value.length))}
+        </code>
+        <Button
+          variant="secondary"
+          className="btn-small"
+          onClick={() => setShown((s) => !s)}
+          data-testid="stream-key-toggle"
+        >
           {shown ? t('control.hide') : t('control.show')}
         </Button>
         <Button
@@ -85,7 +92,9 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
     let cancelled = false;
     const load = () =>
       api
-        .get<{ orders: Order[] }>('/orders', { query: { liveId: live.id, as: 'seller', limit: 100 } })
+        .get<{ orders: Order[] }>('/orders', {
+          query: { liveId: live.id, as: 'seller', limit: 100 },
+        })
         .then((r) => {
           if (cancelled) return;
           setOrdersError(null);
@@ -140,12 +149,21 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
         </div>
         <div className="control-actions">
           {status === 'scheduled' && (
-            <Button busy={controls.busy !== null} onClick={() => void controls.run(live, 'start')} data-testid="studio-go-live">
+            <Button
+              busy={controls.busy !== null}
+              onClick={() => void controls.run(live, 'start')}
+              data-testid="studio-go-live"
+            >
               {t('studio.goLive')}
             </Button>
           )}
           {status === 'live' && (
-            <Button variant="danger" busy={controls.busy !== null} onClick={() => void controls.run(live, 'end')} data-testid="studio-end">
+            <Button
+              variant="danger"
+              busy={controls.busy !== null}
+              onClick={() => void controls.run(live, 'end')}
+              data-testid="studio-end"
+            >
               {t('studio.end')}
             </Button>
           )}
@@ -160,30 +178,68 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
         <section className="card" aria-labelledby="pin-h">
           <h2 id="pin-h">{t('control.products')}</h2>
           <p className="muted">{t('control.pinHint')}</p>
-          {pinError ? <p className="field-error" role="alert">{errorText(pinError)}</p> : null}
+          {pinError ? (
+            <p className="field-error" role="alert">
+              {errorText(pinError)}
+            </p>
+          ) : null}
           {live.products.length === 0 && <p className="muted">{t('control.noProducts')}</p>}
           <ul className="product-rows" data-testid="control-products">
             {live.products.map((p) => {
               const c = card(p);
               const isPinned = pinned?.id === p.id;
               return (
-                <li key={p.id} className={isPinned ? 'pinned' : ''} data-testid="control-product" data-product-id={p.id} data-pinned={isPinned}>
-                  {c.photoUrl ? <img src={photoAt(c.photoUrl, 320)} alt="" width={56} height={56} loading="lazy" /> : <span className="thumb-empty" aria-hidden="true" />}
+                <li
+                  key={p.id}
+                  className={isPinned ? 'pinned' : ''}
+                  data-testid="control-product"
+                  data-product-id={p.id}
+                  data-pinned={isPinned}
+                >
+                  {c.photoUrl ? (
+                    <img
+                      src={photoAt(c.photoUrl, 320)}
+                      alt=""
+                      width={56}
+                      height={56}
+                      loading="lazy"
+                    />
+                  ) : (
+                    <span className="thumb-empty" aria-hidden="true" />
+                  )}
                   <div>
                     <p className="show-title">{c.title}</p>
                     <p className="muted">
                       {formatMoney(c.price, c.currency)} / {c.unit} ·{' '}
-                      <span className={c.stock <= 0 ? 'soldout-text' : ''} data-testid="control-stock">
-                        {c.stock <= 0 ? t('product.soldOut') : t('product.left', { n: c.stock, unit: c.unit })}
+                      <span
+                        className={c.stock <= 0 ? 'soldout-text' : ''}
+                        data-testid="control-stock"
+                      >
+                        {c.stock <= 0
+                          ? t('product.soldOut')
+                          : t('product.left', { n: c.stock, unit: c.unit })}
                       </span>
                     </p>
                   </div>
                   {isPinned ? (
-                    <Button variant="secondary" className="btn-small" busy={pinBusy === 'none'} disabled={status === 'ended'} onClick={() => void pin(null)} data-testid="studio-unpin">
+                    <Button
+                      variant="secondary"
+                      className="btn-small"
+                      busy={pinBusy === 'none'}
+                      disabled={status === 'ended'}
+                      onClick={() => void pin(null)}
+                      data-testid="studio-unpin"
+                    >
                       {t('control.unpin')}
                     </Button>
                   ) : (
-                    <Button className="btn-small" busy={pinBusy === p.id} disabled={status === 'ended'} onClick={() => void pin(p.id)} data-testid="studio-pin">
+                    <Button
+                      className="btn-small"
+                      busy={pinBusy === p.id}
+                      disabled={status === 'ended'}
+                      onClick={() => void pin(p.id)}
+                      data-testid="studio-pin"
+                    >
                       {t('control.pin')}
                     </Button>
                   )}
@@ -195,7 +251,10 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
 
         <section className="card" aria-labelledby="orders-h">
           <h2 id="orders-h">
-            {t('control.orders')} <span className="badge-inline" data-testid="incoming-order-count">{counted.length}</span>
+            {t('control.orders')}{' '}
+            <span className="badge-inline" data-testid="incoming-order-count">
+              {counted.length}
+            </span>
           </h2>
           <p className="muted" data-testid="incoming-revenue">
             {t('control.revenue', { total: formatMoney(revenue) })}
@@ -206,12 +265,18 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
             {room.orders.map((o) => (
               <li key={o.id} data-testid="incoming-order" data-order-id={o.id}>
                 <Link href={`/orders/${o.id}`}>
-                  <span>{o.items.map((i) => `${i.title} × ${i.quantity} ${i.unit}`).join('，')}</span>
+                  <span>
+                    {o.items.map((i) => `${i.title} × ${i.quantity} ${i.unit}`).join('，')}
+                  </span>
                   <strong>{formatMoney(o.total, o.currency)}</strong>
                 </Link>
                 <span className="muted">
                   {o.shippingAddress && `${o.shippingAddress.name} · `}
-                  {t(`orderStatus.${o.status}`, { defaultValue: o.status })} · {new Date(o.createdAt).toLocaleTimeString(lang === 'zh' ? 'zh-CN' : lang, { hour: '2-digit', minute: '2-digit' })}
+                  {t(`orderStatus.${o.status}`, { defaultValue: o.status })} ·{' '}
+                  {new Date(o.createdAt).toLocaleTimeString(lang === 'zh' ? 'zh-CN' : lang, {
+                    hour: '2-digit',
+                    minute: '2-digit',
+                  })}
                 </span>
               </li>
             ))}
@@ -221,7 +286,14 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
         <section className="card control-chat" aria-labelledby="chat-h">
           <h2 id="chat-h">{t('live.chat')}</h2>
           <ChatList lines={room.chat} className="light" />
-          <ChatInput canChat={room.canChat} signedIn connected={connection.state === 'open'} ended={status === 'ended'} onSend={sendChat} error={room.lastError?.message ?? null} />
+          <ChatInput
+            canChat={room.canChat}
+            signedIn
+            connected={connection.state === 'open'}
+            ended={status === 'ended'}
+            onSend={sendChat}
+            error={room.lastError?.message ?? null}
+          />
         </section>
 
         {live.streamKey && <StreamKey value={live.streamKey} />}

@@ -7,7 +7,13 @@ import { useErrorText } from '../../components/error-text.ts';
 import { photoAt } from '../../lib/photo.ts';
 import { ACCEPT, photoProblem } from './photo-rules.ts';
 
-export function PhotoManager({ product, onChange }: { product: Product; onChange: (p: Product) => void }) {
+export function PhotoManager({
+  product,
+  onChange,
+}: {
+  product: Product;
+  onChange: (p: Product) => void;
+}) {
   const { t } = useTranslation();
   const errorText = useErrorText();
   const id = useId();
@@ -26,14 +32,17 @@ export function PhotoManager({ product, onChange }: { product: Product; onChange
       }
       const problem = photoProblem(file);
       if (problem) {
-        setError(t(`photos.${problem}`, { name: file.name, max: LIMITS.photoBytesMax / 1024 / 1024 }));
+        setError(
+          t(`photos.${problem}`, { name: file.name, max: LIMITS.photoBytesMax / 1024 / 1024 }),
+        );
         continue;
       }
       setBusy(file.name);
       try {
         const form = new FormData();
         form.append('file', file);
-        current = (await api.upload<{ product: Product }>(`/products/${product.id}/photos`, form)).product;
+        current = (await api.upload<{ product: Product }>(`/products/${product.id}/photos`, form))
+          .product;
         onChange(current);
       } catch (err) {
         const code = err instanceof ApiError ? err.code : '';
@@ -54,7 +63,10 @@ export function PhotoManager({ product, onChange }: { product: Product; onChange
     setBusy(photoId);
     setError(null);
     try {
-      onChange((await api.delete<{ product: Product }>(`/products/${product.id}/photos/${photoId}`)).product);
+      onChange(
+        (await api.delete<{ product: Product }>(`/products/${product.id}/photos/${photoId}`))
+          .product,
+      );
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -64,12 +76,20 @@ export function PhotoManager({ product, onChange }: { product: Product; onChange
 
   return (
     <div className="photo-manager" data-testid="photo-manager">
-      <p className="label">{t('photos.title', { count: product.photos.length, max: LIMITS.photosPerProductMax })}</p>
+      <p className="label">
+        {t('photos.title', { count: product.photos.length, max: LIMITS.photosPerProductMax })}
+      </p>
       <ul className="photo-grid">
         {product.photos.map((p) => (
           <li key={p.id}>
             <img src={photoAt(p.url, 320)} alt="" width={96} height={96} loading="lazy" />
-            <button type="button" className="photo-remove" aria-label={t('photos.remove')} disabled={busy !== null} onClick={() => void remove(p.id)}>
+            <button
+              type="button"
+              className="photo-remove"
+              aria-label={t('photos.remove')}
+              disabled={busy !== null}
+              onClick={() => void remove(p.id)}
+            >
               ✕
             </button>
           </li>
@@ -77,7 +97,11 @@ export function PhotoManager({ product, onChange }: { product: Product; onChange
         {!full && (
           <li>
             <label htmlFor={id} className={`photo-add${busy ? ' busy' : ''}`}>
-              {busy ? <span className="spinner" aria-hidden="true" /> : <span aria-hidden="true">+</span>}
+              {busy ? (
+                <span className="spinner" aria-hidden="true" />
+              ) : (
+                <span aria-hidden="true">+</span>
+              )}
               <span>{busy ? t('photos.uploading') : t('photos.add')}</span>
             </label>
             <input

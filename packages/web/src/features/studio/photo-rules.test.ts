@@ -8,7 +8,9 @@ describe('photoProblem', () => {
     expect(photoProblem({ size: 1000, type: '', name: 'IMG_1.HEIC' })).toBeNull();
   });
   it('refuses large files and other types before uploading', () => {
-    expect(photoProblem({ size: 9 * 1024 * 1024, type: 'image/jpeg', name: 'a.jpg' })).toBe('tooLarge');
+    expect(photoProblem({ size: 9 * 1024 * 1024, type: 'image/jpeg', name: 'a.jpg' })).toBe(
+      'tooLarge',
+    );
     expect(photoProblem({ size: 1000, type: 'application/pdf', name: 'a.pdf' })).toBe('wrongType');
     expect(photoProblem({ size: 1000, type: 'image/gif', name: 'a.gif' })).toBe('wrongType');
   });

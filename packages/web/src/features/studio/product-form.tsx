@@ -31,7 +31,9 @@ export function ProductForm({
   const [category, setCategory] = useState<ProductCategory>(product?.category ?? 'other');
   const [price, setPrice] = useState(product ? fenToYuanInput(product.price) : '');
   const [stock, setStock] = useState(product ? String(product.stock) : '');
-  const [traditional, setTraditional] = useState(product?.traditionalPrice ? fenToYuanInput(product.traditionalPrice) : '');
+  const [traditional, setTraditional] = useState(
+    product?.traditionalPrice ? fenToYuanInput(product.traditionalPrice) : '',
+  );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [local, setLocal] = useState<Record<string, string>>({});
@@ -48,7 +50,8 @@ export function ProductForm({
     if (!priceFen || priceFen > LIMITS.priceFenMax) problems.price = t('hints.price');
     const stockN = Number(stock);
     if (!/^\d+$/.test(stock.trim()) || stockN > LIMITS.stockMax) problems.stock = t('hints.stock');
-    if (traditional.trim() && (!traditionalFen || traditionalFen > LIMITS.priceFenMax)) problems.traditionalPrice = t('hints.price');
+    if (traditional.trim() && (!traditionalFen || traditionalFen > LIMITS.priceFenMax))
+      problems.traditionalPrice = t('hints.price');
     setLocal(problems);
     if (Object.keys(problems).length > 0) {
       focusFirstInvalid(document.body);
@@ -85,7 +88,12 @@ export function ProductForm({
     <div className="card product-form" data-testid="product-form">
       <header className="card-header">
         <h3>{saved ? t('studio.editProduct') : t('studio.newProduct')}</h3>
-        <Button variant="ghost" className="btn-small" onClick={onClose} data-testid="product-form-close">
+        <Button
+          variant="ghost"
+          className="btn-small"
+          onClick={onClose}
+          data-testid="product-form-close"
+        >
           {t('common.close')}
         </Button>
       </header>
@@ -97,16 +105,47 @@ export function ProductForm({
           void save();
         }}
       >
-        <TextField label={t('studio.productTitle')} data-testid="product-title" maxLength={LIMITS.productTitleMax} placeholder={t('studio.productTitlePlaceholder')} value={title} error={fe('title')} onChange={(e) => setTitle(e.target.value)} />
-        <TextArea label={t('studio.productDescription')} data-testid="product-description" rows={3} maxLength={LIMITS.productDescriptionMax} value={description} error={fe('description')} onChange={(e) => setDescription(e.target.value)} />
+        <TextField
+          label={t('studio.productTitle')}
+          data-testid="product-title"
+          maxLength={LIMITS.productTitleMax}
+          placeholder={t('studio.productTitlePlaceholder')}
+          value={title}
+          error={fe('title')}
+          onChange={(e) => setTitle(e.target.value)}
+        />
+        <TextArea
+          label={t('studio.productDescription')}
+          data-testid="product-description"
+          rows={3}
+          maxLength={LIMITS.productDescriptionMax}
+          value={description}
+          error={fe('description')}
+          onChange={(e) => setDescription(e.target.value)}
+        />
         <div className="form-row">
-          <TextField label={t('studio.unit')} data-testid="product-unit" list="unit-options" maxLength={LIMITS.productUnitMax} hint={t('studio.unitHint')} value={unit} error={fe('unit')} onChange={(e) => setUnit(e.target.value)} />
+          <TextField
+            label={t('studio.unit')}
+            data-testid="product-unit"
+            list="unit-options"
+            maxLength={LIMITS.productUnitMax}
+            hint={t('studio.unitHint')}
+            value={unit}
+            error={fe('unit')}
+            onChange={(e) => setUnit(e.target.value)}
+          />
           <datalist id="unit-options">
             {UNITS.map((u) => (
               <option key={u} value={u} />
             ))}
           </datalist>
-          <SelectField label={t('studio.category')} data-testid="product-category" value={category} error={fe('category')} onChange={(e) => setCategory(e.target.value as ProductCategory)}>
+          <SelectField
+            label={t('studio.category')}
+            data-testid="product-category"
+            value={category}
+            error={fe('category')}
+            onChange={(e) => setCategory(e.target.value as ProductCategory)}
+          >
             {PRODUCT_CATEGORIES.map((c) => (
               <option key={c} value={c}>
                 {t(`categories.${c}`)}
@@ -124,18 +163,32 @@ export function ProductForm({
             error={fe('price')}
             onChange={(e) => setPrice(e.target.value)}
           />
-          <TextField label={t('studio.stock', { unit: unit || '…' })} data-testid="product-stock" inputMode="numeric" placeholder="100" value={stock} error={fe('stock')} onChange={(e) => setStock(e.target.value)} />
+          <TextField
+            label={t('studio.stock', { unit: unit || '…' })}
+            data-testid="product-stock"
+            inputMode="numeric"
+            placeholder="100"
+            value={stock}
+            error={fe('stock')}
+            onChange={(e) => setStock(e.target.value)}
+          />
         </div>
         <TextField
           label={t('studio.traditionalPrice', { unit: unit || '…' })}
           data-testid="product-traditional-price"
           inputMode="decimal"
-          hint={uplift !== null ? t('product.uplift', { percent: formatPercent(uplift) }) : t('studio.traditionalHint')}
+          hint={
+            uplift !== null
+              ? t('product.uplift', { percent: formatPercent(uplift) })
+              : t('studio.traditionalHint')
+          }
           value={traditional}
           error={fe('traditionalPrice')}
           onChange={(e) => setTraditional(e.target.value)}
         />
-        {error && !isFieldError(error, FIELDS) ? <ErrorNote error={error} testId="product-error" /> : null}
+        {error && !isFieldError(error, FIELDS) ? (
+          <ErrorNote error={error} testId="product-error" />
+        ) : null}
         {notice && (
           <p className="success-text" role="status" data-testid="product-saved">
             {notice}

@@ -37,7 +37,11 @@ export function ShopForm({ shop, onSaved }: { shop: Shop | null; onSaved: (shop:
     setError(null);
     setSaved(false);
     try {
-      const res = await api.put<{ shop: Shop }>('/shop', { name: name.trim(), description: description.trim(), regionCode });
+      const res = await api.put<{ shop: Shop }>('/shop', {
+        name: name.trim(),
+        description: description.trim(),
+        regionCode,
+      });
       setSaved(true);
       onSaved(res.shop);
     } catch (err) {
@@ -58,7 +62,14 @@ export function ShopForm({ shop, onSaved }: { shop: Shop | null; onSaved: (shop:
         void save();
       }}
     >
-      <TextField label={t('studio.shopName')} data-testid="shop-name" maxLength={LIMITS.shopNameMax} value={name} error={fe('name')} onChange={(e) => setName(e.target.value)} />
+      <TextField
+        label={t('studio.shopName')}
+        data-testid="shop-name"
+        maxLength={LIMITS.shopNameMax}
+        value={name}
+        error={fe('name')}
+        onChange={(e) => setName(e.target.value)}
+      />
       <TextArea
         label={t('studio.shopDescription')}
         data-testid="shop-description"
@@ -79,8 +90,14 @@ export function ShopForm({ shop, onSaved }: { shop: Shop | null; onSaved: (shop:
           setLevel(lv);
         }}
       />
-      {shop?.region && <p className="muted"><Icon name="pin" size={16} /> {shop.region.fullName}</p>}
-      {error && !isFieldError(error, FIELDS) ? <ErrorNote error={error} testId="shop-error" /> : null}
+      {shop?.region && (
+        <p className="muted">
+          <Icon name="pin" size={16} /> {shop.region.fullName}
+        </p>
+      )}
+      {error && !isFieldError(error, FIELDS) ? (
+        <ErrorNote error={error} testId="shop-error" />
+      ) : null}
       {saved && (
         <p className="success-text" role="status" data-testid="shop-saved">
           {t('common.saved')}

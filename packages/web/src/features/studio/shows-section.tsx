@@ -10,7 +10,13 @@ import { Async, Button, Empty, ErrorNote, TextField } from '../../components/ui.
 import { formatDateTime, localInputToIso, toLocalInput } from '../../lib/time.ts';
 import { focusFirstInvalid } from '../../components/focus-invalid.ts';
 
-function ScheduleForm({ products, onCreated }: { products: Product[]; onCreated: (live: Live) => void }) {
+function ScheduleForm({
+  products,
+  onCreated,
+}: {
+  products: Product[];
+  onCreated: (live: Live) => void;
+}) {
   const { t } = useTranslation();
   const fieldError = useFieldError();
   const [title, setTitle] = useState('');
@@ -61,8 +67,23 @@ function ScheduleForm({ products, onCreated }: { products: Product[]; onCreated:
       }}
     >
       <h3>{t('studio.scheduleShow')}</h3>
-      <TextField label={t('studio.showTitle')} data-testid="show-title" maxLength={LIMITS.liveTitleMax} placeholder={t('studio.showTitlePlaceholder')} value={title} error={fe('title')} onChange={(e) => setTitle(e.target.value)} />
-      <TextField label={t('studio.showTime')} type="datetime-local" data-testid="show-time" value={when} error={fe('scheduledAt')} onChange={(e) => setWhen(e.target.value)} />
+      <TextField
+        label={t('studio.showTitle')}
+        data-testid="show-title"
+        maxLength={LIMITS.liveTitleMax}
+        placeholder={t('studio.showTitlePlaceholder')}
+        value={title}
+        error={fe('title')}
+        onChange={(e) => setTitle(e.target.value)}
+      />
+      <TextField
+        label={t('studio.showTime')}
+        type="datetime-local"
+        data-testid="show-time"
+        value={when}
+        error={fe('scheduledAt')}
+        onChange={(e) => setWhen(e.target.value)}
+      />
       <fieldset className="checks" data-testid="show-products">
         <legend>{t('studio.showProducts')}</legend>
         {active.length === 0 && <p className="muted">{t('studio.noProductsYet')}</p>}
@@ -84,7 +105,9 @@ function ScheduleForm({ products, onCreated }: { products: Product[]; onCreated:
         ))}
         {fe('productIds') && <p className="field-error">{fe('productIds')}</p>}
       </fieldset>
-      {error && !isFieldError(error, ['title', 'scheduledAt', 'productIds']) ? <ErrorNote error={error} /> : null}
+      {error && !isFieldError(error, ['title', 'scheduledAt', 'productIds']) ? (
+        <ErrorNote error={error} />
+      ) : null}
       <Button type="submit" block busy={busy} data-testid="show-create">
         {t('studio.schedule')}
       </Button>
@@ -115,13 +138,25 @@ export function ShowsSection({ shopId, products }: { shopId: string; products: P
   const errorText = useErrorText();
   const lives = useApi<{ lives: Live[] }>('/lives', { shopId, limit: 50 });
   const replace = (live: Live) =>
-    lives.setData((d) => (d ? { lives: d.lives.some((l) => l.id === live.id) ? d.lives.map((l) => (l.id === live.id ? live : l)) : [live, ...d.lives] } : d));
+    lives.setData((d) =>
+      d
+        ? {
+            lives: d.lives.some((l) => l.id === live.id)
+              ? d.lives.map((l) => (l.id === live.id ? live : l))
+              : [live, ...d.lives],
+          }
+        : d,
+    );
   const controls = useLiveControls(replace);
 
   return (
     <div className="studio-section">
       <h3>{t('studio.myShows')}</h3>
-      {controls.error ? <p className="field-error" role="alert">{errorText(controls.error)}</p> : null}
+      {controls.error ? (
+        <p className="field-error" role="alert">
+          {errorText(controls.error)}
+        </p>
+      ) : null}
       <Async state={lives}>
         {(d) =>
           d.lives.length === 0 ? (
@@ -129,29 +164,52 @@ export function ShowsSection({ shopId, products }: { shopId: string; products: P
           ) : (
             <ul className="show-list" data-testid="studio-shows">
               {d.lives.map((l) => (
-                <li key={l.id} className="card show-row" data-testid="studio-show" data-live-id={l.id} data-status={l.status}>
+                <li
+                  key={l.id}
+                  className="card show-row"
+                  data-testid="studio-show"
+                  data-live-id={l.id}
+                  data-status={l.status}
+                >
                   <div>
                     <p className="show-title">{l.title}</p>
                     <p className="muted">
-                      <span className={`status-chip live-${l.status}`}>{t(`liveStatus.${l.status}`)}</span>{' '}
-                      {l.scheduledAt && l.status === 'scheduled' && formatDateTime(l.scheduledAt, i18n.language)}
+                      <span className={`status-chip live-${l.status}`}>
+                        {t(`liveStatus.${l.status}`)}
+                      </span>{' '}
+                      {l.scheduledAt &&
+                        l.status === 'scheduled' &&
+                        formatDateTime(l.scheduledAt, i18n.language)}
                       {' · '}
                       {t('studio.productCount', { count: l.products.length })}
                     </p>
                   </div>
                   <div className="show-actions">
                     {l.status === 'scheduled' && (
-                      <Button busy={controls.busy === `${l.id}:start`} onClick={() => void controls.run(l, 'start')} data-testid="studio-go-live">
+                      <Button
+                        busy={controls.busy === `${l.id}:start`}
+                        onClick={() => void controls.run(l, 'start')}
+                        data-testid="studio-go-live"
+                      >
                         {t('studio.goLive')}
                       </Button>
                     )}
                     {l.status === 'live' && (
-                      <Button variant="danger" busy={controls.busy === `${l.id}:end`} onClick={() => void controls.run(l, 'end')} data-testid="studio-end">
+                      <Button
+                        variant="danger"
+                        busy={controls.busy === `${l.id}:end`}
+                        onClick={() => void controls.run(l, 'end')}
+                        data-testid="studio-end"
+                      >
                         {t('studio.end')}
                       </Button>
                     )}
                     {l.status !== 'ended' && (
-                      <Link href={`/studio/lives/${l.id}`} className="btn btn-secondary" data-testid="studio-open-panel">
+                      <Link
+                        href={`/studio/lives/${l.id}`}
+                        className="btn btn-secondary"
+                        data-testid="studio-open-panel"
+                      >
                         {t('studio.controlPanel')}
                       </Link>
                     )}

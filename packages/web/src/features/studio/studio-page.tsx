@@ -57,7 +57,14 @@ export function StudioPage() {
       {myShop && (
         <div className="tabs" role="tablist">
           {TABS.map((name) => (
-            <button key={name} type="button" role="tab" aria-selected={tab === name} data-testid={`studio-tab-${name}`} onClick={() => navigate(`/studio?tab=${name}`, { replace: true })}>
+            <button
+              key={name}
+              type="button"
+              role="tab"
+              aria-selected={tab === name}
+              data-testid={`studio-tab-${name}`}
+              onClick={() => navigate(`/studio?tab=${name}`, { replace: true })}
+            >
               {t(`studio.tabs.${name}`)}
             </button>
           ))}
@@ -67,7 +74,8 @@ export function StudioPage() {
         <section>
           {myShop && (
             <p>
-              <Link href={`/shops/${myShop.id}`}>{t('studio.seeShop')}</Link> · {t('shop.followers', { count: myShop.followers })}
+              <Link href={`/shops/${myShop.id}`}>{t('studio.seeShop')}</Link> ·{' '}
+              {t('shop.followers', { count: myShop.followers })}
             </p>
           )}
           <ShopForm
@@ -89,7 +97,9 @@ export function StudioPage() {
 
 function ShowsTab({ shopId }: { shopId: string }) {
   const products = useApi<{ products: Product[] }>('/products', { shopId, limit: 100 });
-  return <Async state={products}>{(d) => <ShowsSection shopId={shopId} products={d.products} />}</Async>;
+  return (
+    <Async state={products}>{(d) => <ShowsSection shopId={shopId} products={d.products} />}</Async>
+  );
 }
 
 function ProductsSection({ shopId }: { shopId: string }) {
@@ -98,12 +108,25 @@ function ProductsSection({ shopId }: { shopId: string }) {
   const [editing, setEditing] = useState<Product | 'new' | null>(null);
 
   const upsert = (p: Product) =>
-    products.setData((d) => (d ? { products: d.products.some((x) => x.id === p.id) ? d.products.map((x) => (x.id === p.id ? p : x)) : [p, ...d.products] } : d));
+    products.setData((d) =>
+      d
+        ? {
+            products: d.products.some((x) => x.id === p.id)
+              ? d.products.map((x) => (x.id === p.id ? p : x))
+              : [p, ...d.products],
+          }
+        : d,
+    );
 
   return (
     <section className="studio-section">
       {editing ? (
-        <ProductForm key={editing === 'new' ? 'new' : editing.id} product={editing === 'new' ? null : editing} onSaved={upsert} onClose={() => setEditing(null)} />
+        <ProductForm
+          key={editing === 'new' ? 'new' : editing.id}
+          product={editing === 'new' ? null : editing}
+          onSaved={upsert}
+          onClose={() => setEditing(null)}
+        />
       ) : (
         <Button block onClick={() => setEditing('new')} data-testid="product-new">
           + {t('studio.newProduct')}
@@ -116,16 +139,36 @@ function ProductsSection({ shopId }: { shopId: string }) {
           ) : (
             <ul className="studio-products" data-testid="studio-products">
               {d.products.map((p) => (
-                <li key={p.id} className={`card studio-product${p.status === 'archived' ? ' archived' : ''}`} data-testid="studio-product">
-                  {p.photos[0] ? <img src={photoAt(p.photos[0].url, 320)} alt="" width={56} height={56} loading="lazy" /> : <span className="thumb-empty" aria-hidden="true" />}
+                <li
+                  key={p.id}
+                  className={`card studio-product${p.status === 'archived' ? ' archived' : ''}`}
+                  data-testid="studio-product"
+                >
+                  {p.photos[0] ? (
+                    <img
+                      src={photoAt(p.photos[0].url, 320)}
+                      alt=""
+                      width={56}
+                      height={56}
+                      loading="lazy"
+                    />
+                  ) : (
+                    <span className="thumb-empty" aria-hidden="true" />
+                  )}
                   <div>
                     <p className="show-title">{p.title}</p>
                     <p className="muted">
-                      {formatMoney(p.price, p.currency)} / {p.unit} · {t('product.inStock', { n: p.stock, unit: p.unit })}
+                      {formatMoney(p.price, p.currency)} / {p.unit} ·{' '}
+                      {t('product.inStock', { n: p.stock, unit: p.unit })}
                       {p.status === 'archived' && ` · ${t('studio.hidden')}`}
                     </p>
                   </div>
-                  <Button variant="secondary" className="btn-small" onClick={() => setEditing(p)} data-testid="product-edit">
+                  <Button
+                    variant="secondary"
+                    className="btn-small"
+                    onClick={() => setEditing(p)}
+                    data-testid="product-edit"
+                  >
                     {t('common.edit')}
                   </Button>
                 </li>
