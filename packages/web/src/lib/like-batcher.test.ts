@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LikeBatcher, nextLikeTotal } from './like-batcher.ts';
+import { LikeBatcher, nextLikeTotal, othersLikes } from './like-batcher.ts';
 
 describe('LikeBatcher', () => {
   it('sums taps into one message', () => {
@@ -36,5 +36,13 @@ describe('nextLikeTotal', () => {
   it('never goes down, so our own optimistic taps do not flicker', () => {
     expect(nextLikeTotal(12, 10)).toBe(12);
     expect(nextLikeTotal(12, 15)).toBe(15);
+  });
+});
+
+describe('othersLikes', () => {
+  it('takes our own sent taps out of the room count', () => {
+    expect(othersLikes(10, 3)).toEqual({ others: 7, ownLeft: 0 });
+    expect(othersLikes(2, 5)).toEqual({ others: 0, ownLeft: 3 });
+    expect(othersLikes(4, 0)).toEqual({ others: 4, ownLeft: 0 });
   });
 });

@@ -32,6 +32,18 @@ export class LikeBatcher {
 export const LIKE_FLUSH_MS = 300;
 
 /**
+ * A room `like` event sums everyone's taps, ours included. Hearts for our own taps already
+ * floated when we tapped, so only the others' share floats again.
+ */
+export function othersLikes(
+  eventCount: number,
+  ownUnmatched: number,
+): { others: number; ownLeft: number } {
+  const own = Math.min(eventCount, ownUnmatched);
+  return { others: eventCount - own, ownLeft: ownUnmatched - own };
+}
+
+/**
  * The like total shown: the room's total never goes down, and our own taps show at once
  * (they are part of a later room total anyway).
  */

@@ -1,7 +1,7 @@
 import { LIMITS } from '@cunbo/shared';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { LiveSocket, type ConnectionInfo } from '../../api/live-socket.ts';
-import { LIKE_FLUSH_MS, LikeBatcher } from '../../lib/like-batcher.ts';
+import { LIKE_FLUSH_MS, LikeBatcher, othersLikes } from '../../lib/like-batcher.ts';
 import type { LiveEvent } from '../../lib/event-sequencer.ts';
 import {
   initialRoomState,
@@ -31,6 +31,7 @@ export function useLiveRoom(liveId: string, opts: { sessionKey: string }): LiveR
   const socketRef = useRef<LiveSocket | null>(null);
   const batcher = useRef(new LikeBatcher());
   const likeListener = useRef<((count: number) => void) | null>(null);
+  const ownLikes = useRef(0);
   const toastTimers = useRef(new Set<ReturnType<typeof setTimeout>>());
 
   useEffect(() => {
@@ -48,7 +49,11 @@ export function useLiveRoom(liveId: string, opts: { sessionKey: string }): LiveR
           }, TOAST_MS);
           timers.add(timer);
         }
-        if (event.type === 'like' && event.count > 0) likeListener.current?.(event.count);
+        if (event.type === 'like' && event.count > 0) {
+          const { others, ownLeft } = othersLikes(event.count, ownLikes.current);
+          ownLikes.current = ownLeft;
+          if (others > 0) likeListener.current?.(others);
+        }
         if (event.type === 'error') {
           const timer = setTimeout(() => {
             timers.delete(timer);
@@ -63,7 +68,9 @@ export function useLiveRoom(liveId: string, opts: { sessionKey: string }): LiveR
 
     const flush = setInterval(() => {
       const n = batcher.current.take();
-      if (n > 0 && !socket.send({ type: 'like', count: n })) batcher.current.tap(n);
+      if (n === 0) return;
+      if (socket.send({ type: 'like', count: n })) ownLikes.current += n;
+      else batcher.current.tap(n);
     }, LIKE_FLUSH_MS);
     const retry = () => socket.reconnectNow();
     const onVisible = () => document.visibilityState === 'visible' && retry();

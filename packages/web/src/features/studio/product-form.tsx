@@ -43,6 +43,24 @@ export function ProductForm({
   const traditionalFen = traditional.trim() ? yuanToFen(traditional) : null;
   const uplift = priceFen && traditionalFen ? upliftPercent(priceFen, traditionalFen) : null;
 
+  /** Hide a product from sale (or put it back) without losing its photos and orders. */
+  async function setStatus(status: 'active' | 'archived') {
+    if (!saved) return;
+    setBusy(true);
+    setError(null);
+    setNotice(null);
+    try {
+      const res = await api.patch<{ product: Product }>(`/products/${saved.id}`, { status });
+      setSaved(res.product);
+      onSaved(res.product);
+      setNotice(status === 'archived' ? t('studio.archived') : t('studio.unarchived'));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function save() {
     const problems: Record<string, string> = {};
     if (!title.trim()) problems.title = t('hints.title');
@@ -197,6 +215,17 @@ export function ProductForm({
         <Button type="submit" busy={busy} block data-testid="product-save">
           {saved ? t('common.save') : t('studio.createProduct')}
         </Button>
+        {saved && (
+          <Button
+            variant="ghost"
+            block
+            busy={busy}
+            data-testid="product-archive"
+            onClick={() => void setStatus(saved.status === 'active' ? 'archived' : 'active')}
+          >
+            {saved.status === 'active' ? t('studio.archive') : t('studio.unarchive')}
+          </Button>
+        )}
       </form>
       {saved ? (
         <PhotoManager
