@@ -44,6 +44,8 @@ for name in "${wanted[@]}"; do
       # happens to exist, making screenshots differ between machines.
       command -v chromium >/dev/null || pkg_installed chromium || missing+=(chromium)
       pkg_installed fonts-liberation || missing+=(fonts-liberation)
+      # The web app speaks Chinese first: without a CJK font every label is a box.
+      pkg_installed fonts-wqy-microhei || missing+=(fonts-wqy-microhei)
       ;;
     ffmpeg)
       { command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; } || missing+=(ffmpeg)
