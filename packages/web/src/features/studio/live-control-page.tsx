@@ -1,5 +1,5 @@
 import type { PinnedProductCard } from '@cunbo/shared';
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { api } from '../../api/client.ts';
@@ -85,29 +85,38 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
     document.title = `${t('control.title')} · ${live.title}`;
   }, [live.title, t]);
 
-  // Orders placed before this page opened; new ones arrive on the socket at once. The room
-  // does not announce payments, so statuses (waiting for payment → paid) are read again
-  // every 20 s.
-  useEffect(() => {
-    let cancelled = false;
-    const load = () =>
+  // Orders placed before this page opened come from the API; new ones arrive on the socket at
+  // once, as summaries. The API is read again shortly after a burst (names, addresses) and
+  // every 20 s, since the room does not announce payments (waiting for payment → paid).
+  const liveId = live.id;
+  const loadOrders = useCallback(
+    () =>
       api
-        .get<{ orders: Order[] }>('/orders', {
-          query: { liveId: live.id, as: 'seller', limit: 100 },
-        })
+        .get<{ orders: Order[] }>('/orders', { query: { liveId, as: 'seller', limit: 100 } })
         .then((r) => {
-          if (cancelled) return;
           setOrdersError(null);
           dispatch({ type: 'seed-orders', orders: r.orders, now: Date.now() });
         })
-        .catch((err: unknown) => !cancelled && setOrdersError(err));
-    void load();
-    const timer = setInterval(() => document.visibilityState === 'visible' && void load(), 20_000);
+        .catch((err: unknown) => setOrdersError(err)),
+    [liveId, dispatch],
+  );
+  useEffect(() => {
+    const first = setTimeout(() => void loadOrders(), 0);
+    const timer = setInterval(
+      () => document.visibilityState === 'visible' && void loadOrders(),
+      20_000,
+    );
     return () => {
-      cancelled = true;
+      clearTimeout(first);
       clearInterval(timer);
     };
-  }, [live.id, dispatch]);
+  }, [loadOrders]);
+  const orderCount = room.orders.length;
+  useEffect(() => {
+    if (orderCount === 0) return;
+    const timer = setTimeout(() => void loadOrders(), 2000);
+    return () => clearTimeout(timer);
+  }, [orderCount, loadOrders]);
 
   async function pin(productId: string | null) {
     setPinBusy(productId ?? 'none');
