@@ -23,7 +23,7 @@ export async function registerWeb(app: FastifyInstance, config: Config): Promise
   }
   await app.register(fastifyStatic, {
     root: config.webDistDir,
-    wildcard: false,
+    wildcard: true,
     setHeaders: (res, filePath) => {
       const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
       res.raw.setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
