@@ -14,6 +14,7 @@ import { registerValidation } from './http/validation.ts';
 import { registerWeb } from './http/web.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createDomainEventBus } from './lib/domain-events.ts';
+import { createMedia, type Media } from './media/media.service.ts';
 import { registerRoutes } from './routes.ts';
 import { createServices, type Services } from './services.ts';
 import { createRealtime } from './realtime/realtime.ts';
@@ -22,6 +23,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
     database: Database;
+    /** WHIP/WHEP relays; later media work (HLS, recording) subscribes to publishers here. */
+    media: Media;
   }
 }
 
@@ -46,6 +49,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await migrateDatabase(database);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 }) : null;
   app.addHook('onClose', async () => {
+    await media.close();
     await realtime.close();
     await events.idle();
     await database.close();
@@ -56,7 +60,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const events = createDomainEventBus((err, name) => app.log.error({ err, event: name }, 'event handler failed'));
   const services = createServices({ config, database, clock, events });
   const realtime = await createRealtime({ config, redis, services, events, log: app.log });
+  const media = createMedia({ config, lives: services.lives, accounts: services.accounts, events, log: app.log });
   app.decorate('services', services);
+  app.decorate('media', media);
   app.decorate('database', database);
 
   registerValidation(app);
@@ -104,7 +110,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ),
   });
 
-  await app.register(async (api) => registerRoutes(api, { services, realtime, config }), { prefix: '/api/v1' });
+  await app.register(async (api) => registerRoutes(api, { services, realtime, media, config }), { prefix: '/api/v1' });
   await registerWeb(app, config);
   return app;
 }

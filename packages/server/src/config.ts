@@ -37,6 +37,10 @@ const schema = {
     ROOM_TICK_MS: { type: 'integer', minimum: 10, maximum: 2000, default: 100 },
     ROOM_DELIVERY: { type: 'string', enum: ['batched', 'immediate'], default: 'batched' },
     WEB_DIST_DIR: { type: 'string' },
+    WEBRTC_VIEWERS_PER_LIVE: { type: 'integer', minimum: 0, default: 300 },
+    WEBRTC_VIEWERS_PER_NODE: { type: 'integer', minimum: 0, default: 500 },
+    WEBRTC_UDP_PORTS: { type: 'string', pattern: '^[0-9]{1,5}-[0-9]{1,5}$' },
+    WEBRTC_STUN_URLS: { type: 'string', pattern: '^stun:' },
   },
 } as const;
 
@@ -64,6 +68,10 @@ interface RawEnv {
   ROOM_TICK_MS: number;
   ROOM_DELIVERY: 'batched' | 'immediate';
   WEB_DIST_DIR?: string;
+  WEBRTC_VIEWERS_PER_LIVE: number;
+  WEBRTC_VIEWERS_PER_NODE: number;
+  WEBRTC_UDP_PORTS?: string;
+  WEBRTC_STUN_URLS?: string;
 }
 
 export interface RateLimits {
@@ -76,6 +84,20 @@ export interface RateLimits {
   wsMessagesPer10s: number;
   wsConnectionsPerIp: number;
 }
+
+/** WebRTC ingest (WHIP) and playback (WHEP) inside this process. */
+export interface WebRtcConfig {
+  /** WebRTC viewers of one live on this node; past it, new viewers are sent to HLS. */
+  viewersPerLive: number;
+  /** WebRTC viewers of all lives on this node. */
+  viewersPerNode: number;
+  /** UDP ports ICE binds to (one per peer), for firewalls; undefined: any free port. */
+  udpPorts?: [number, number];
+  /** STUN servers the node asks for its public address when it sits behind NAT. */
+  stunUrls: string[];
+}
+
+export const DEFAULT_WEBRTC: WebRtcConfig = Object.freeze({ viewersPerLive: 300, viewersPerNode: 500, stunUrls: [] });
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -100,6 +122,8 @@ export interface Config {
    * as the baseline of bench/chat, never for production.
    */
   roomDelivery?: 'batched' | 'immediate';
+  /** Undefined means {@link DEFAULT_WEBRTC}. */
+  webrtc?: WebRtcConfig;
   /** Where the built web app is; served when env is production. */
   webDistDir: string;
   serveWeb: boolean;
@@ -142,9 +166,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     roomTickMs: raw.ROOM_TICK_MS,
     roomDelivery: raw.ROOM_DELIVERY,
+    webrtc: Object.freeze({
+      viewersPerLive: raw.WEBRTC_VIEWERS_PER_LIVE,
+      viewersPerNode: raw.WEBRTC_VIEWERS_PER_NODE,
+      udpPorts: parsePortRange(raw.WEBRTC_UDP_PORTS),
+      stunUrls: raw.WEBRTC_STUN_URLS ? raw.WEBRTC_STUN_URLS.split(',').map((u) => u.trim()) : [],
+    }),
     webDistDir: raw.WEB_DIST_DIR ? path.resolve(raw.WEB_DIST_DIR) : defaultWebDist,
     serveWeb: raw.NODE_ENV === 'production',
   });
+}
+
+function parsePortRange(value: string | undefined): [number, number] | undefined {
+  if (!value) return undefined;
+  const [min, max] = value.split('-').map(Number) as [number, number];
+  if (min < 1024 || max > 65535 || max <= min) {
+    throw new Error(`WEBRTC_UDP_PORTS must be a range like 40000-40999 within 1024-65535, got ${value}`);
+  }
+  return [min, max];
 }
 
 /**

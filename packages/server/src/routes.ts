@@ -3,6 +3,8 @@ import { Type } from 'typebox';
 import type { Config } from './config.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
+import type { Media } from './media/media.service.ts';
+import { mediaRoutes } from './media/media.routes.ts';
 import { livesRoutes } from './modules/lives/lives.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { paymentsRoutes } from './modules/payments/payments.routes.ts';
@@ -12,7 +14,7 @@ import type { Realtime } from './realtime/realtime.ts';
 import type { Services } from './services.ts';
 
 /** Everything under /api/v1. */
-export async function registerRoutes(api: FastifyInstance, deps: { services: Services; realtime: Realtime; config: Config }) {
+export async function registerRoutes(api: FastifyInstance, deps: { services: Services; realtime: Realtime; media: Media; config: Config }) {
   const { services, config } = deps;
   api.get(
     '/health',
@@ -26,6 +28,7 @@ export async function registerRoutes(api: FastifyInstance, deps: { services: Ser
   regionsRoutes(api);
   await catalogRoutes(api, { catalog: services.catalog, config });
   livesRoutes(api, { lives: services.lives });
+  await api.register(mediaRoutes, { media: deps.media });
   socialRoutes(api, { social: services.social });
   ordersRoutes(api, { orders: services.orders, config });
   await paymentsRoutes(api, { orders: services.orders, providers: services.providers, sandbox: services.sandbox });

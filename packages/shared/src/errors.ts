@@ -29,6 +29,9 @@ export const ERROR_CODES = [
   'CONFLICT',
   'SERVICE_UNAVAILABLE',
   'INTERNAL',
+  'INVALID_SDP',
+  'UNSUPPORTED_CODEC',
+  'PRECONDITION_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -8,6 +8,11 @@ export interface DomainEvents {
   'live.started': { liveId: string; shopId: string; shopName: string; title: string };
   'live.ended': { liveId: string; shopId: string };
   'live.pinned': { liveId: string; product: PinnedProductCard | null };
+  /**
+   * The host's video stream (WHIP publisher) went on air, dropped and is being waited for,
+   * or is gone. Independent of the show's status: a host may publish before "Go live".
+   */
+  'live.stream': { liveId: string; state: 'live' | 'reconnecting' | 'offline' };
   'order.created': {
     order: {
       id: string;

@@ -27,6 +27,15 @@ export const LiveSchema = Type.Object({
   pinnedProduct: Nullable(ProductCardSchema),
   products: Type.Array(ProductCardSchema),
   stats: Type.Object({ peakViewers: Type.Integer(), likes: Type.Integer(), chatLines: Type.Integer() }),
+  playback: Nullable(
+    Type.Object(
+      {
+        whep: Type.String({ description: 'WebRTC playback (WHEP): POST an SDP offer here' }),
+        hls: Nullable(Type.String({ description: 'HLS playlist; null until HLS packaging is available' })),
+      },
+      { description: 'While the show is live; null otherwise' },
+    ),
+  ),
   streamKey: Type.Optional(Type.String({ description: 'Only for the host' })),
   createdAt: Timestamp(),
 });

@@ -21,10 +21,23 @@ export interface LiveView {
   pinnedProduct: PinnedProductCard | null;
   products: PinnedProductCard[];
   stats: { peakViewers: number; likes: number; chatLines: number };
+  playback: LivePlayback | null;
   /** Only for the host: OBS and encoder apps publish with it. */
   streamKey?: string;
   createdAt: string;
 }
+
+/**
+ * Where players get the show while it is live. `hls` stays null until the HLS packager
+ * exists; players then only have WebRTC (WHEP).
+ */
+export interface LivePlayback {
+  whep: string;
+  hls: string | null;
+}
+
+const playbackOf = (live: LiveRow): LivePlayback | null =>
+  live.status === 'live' ? { whep: `/api/v1/lives/${live.id}/whep`, hls: null } : null;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -62,6 +75,7 @@ export function createLivesService(deps: {
         pinnedProduct: (l.pinnedProductId && cards.get(l.pinnedProductId)) || null,
         products: (productIds.get(l.id) ?? []).flatMap((id) => cards.get(id) ?? []),
         stats: { peakViewers: l.peakViewers, likes: l.likes, chatLines: l.chatLines },
+        playback: playbackOf(l),
         ...(actor && shop.ownerId === actor.user.id && { streamKey: l.streamKey }),
         createdAt: l.createdAt.toISOString(),
       };

@@ -1,0 +1,324 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AppError } from '@cunbo/shared';
+import { DEFAULT_WEBRTC, type Config } from '../config.ts';
+import type { DomainEventBus } from '../lib/domain-events.ts';
+import type { Actor, AccountsService } from '../modules/accounts/accounts.service.ts';
+import type { LivesService } from '../modules/lives/lives.service.ts';
+import { createPeerConnection, PeerSession, type PeerRole } from './peer.ts';
+import {
+  DEFAULT_RELAY_OPTIONS,
+  LiveRelay,
+  type PublisherRtp,
+  type RelayOptions,
+  type RelayStats,
+} from './relay.ts';
+import { checkOffer, narrowOffer, parseFragment } from './sdp.ts';
+
+/** How long a player sent to HLS waits before it tries WebRTC again. */
+export const RETRY_AFTER_SECONDS = 30;
+
+export interface MediaCredentials {
+  /** `Authorization: Bearer` as sent: a session token, or (WHIP) the live's stream key. */
+  bearer?: string;
+  /** Resolved from the session cookie, when there was no bearer. */
+  actor: Actor | null;
+}
+
+export interface SessionAnswer {
+  sessionId: string;
+  sdp: string;
+  etag: string;
+}
+
+export type PatchResult =
+  { status: 204; etag: string } | { status: 200; etag: string; fragment: string };
+
+interface Session {
+  id: string;
+  liveId: string;
+  role: PeerRole;
+  peer: PeerSession;
+  etag: string;
+}
+
+interface Logger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+const newEtag = () => `"${randomBytes(9).toString('base64url')}"`;
+const digest = (s: string) => createHash('sha256').update(s).digest();
+const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+
+/**
+ * WHIP ingest and WHEP playback: who may publish or watch which live, the sessions their
+ * Location URLs name, and one relay (`relay.ts`) per live.
+ */
+export function createMedia(deps: {
+  config: Config;
+  lives: LivesService;
+  accounts: AccountsService;
+  events: DomainEventBus;
+  log: Logger;
+  relayOptions?: Partial<RelayOptions>;
+}) {
+  const { lives, accounts, events, log } = deps;
+  const webrtc = deps.config.webrtc ?? DEFAULT_WEBRTC;
+  const relayOptions = { ...DEFAULT_RELAY_OPTIONS, ...deps.relayOptions };
+  const relays = new Map<string, LiveRelay>();
+  const sessions = new Map<string, Session>();
+  const taps = new Map<string, Set<(rtp: PublisherRtp) => void>>();
+  let closing = false;
+
+  function relayFor(liveId: string): LiveRelay {
+    let relay = relays.get(liveId);
+    if (!relay) {
+      const liveTaps = () => taps.get(liveId);
+      relay = new LiveRelay(
+        liveId,
+        {
+          onState: (state) => {
+            if (!closing) events.emit('live.stream', { liveId, state });
+          },
+          tap: () => {
+            const set = liveTaps();
+            if (!set || set.size === 0) return undefined;
+            return (rtp) => {
+              for (const handler of set) {
+                try {
+                  handler(rtp);
+                } catch (err) {
+                  log.warn({ err, liveId }, 'publisher RTP subscriber failed');
+                }
+              }
+            };
+          },
+          onPeerGone: (id) => {
+            sessions.delete(id);
+            dropIfIdle(liveId);
+          },
+          log,
+        },
+        relayOptions,
+      );
+      relays.set(liveId, relay);
+    }
+    return relay;
+  }
+
+  function dropIfIdle(liveId: string): void {
+    const relay = relays.get(liveId);
+    if (relay?.isIdle && ![...sessions.values()].some((s) => s.liveId === liveId)) {
+      relays.delete(liveId);
+      void relay.close(true);
+    }
+  }
+
+  async function findLive(liveId: string) {
+    const info = await lives.roomInfo(liveId);
+    if (!info) throw new AppError('NOT_FOUND', 'Live show not found', 404);
+    return info;
+  }
+
+  async function actorOf(creds: MediaCredentials): Promise<Actor | null> {
+    if (creds.bearer) return accounts.authenticate(creds.bearer);
+    return creds.actor;
+  }
+
+  function session(liveId: string, role: PeerRole, sessionId: string): Session {
+    const found = sessions.get(sessionId);
+    if (!found || found.liveId !== liveId || found.role !== role)
+      throw new AppError('NOT_FOUND', 'No such session', 404);
+    return found;
+  }
+
+  async function negotiate(role: PeerRole, liveId: string, offer: string): Promise<SessionAnswer> {
+    checkOffer(offer, role);
+    // A viewer gets the publisher's codecs (or the last publisher's, while the host reconnects).
+    const narrowed = narrowOffer(offer, role, role === 'viewer' ? relayFor(liveId).codecs : {});
+    const pc = createPeerConnection(role, webrtc);
+    if (role === 'viewer') {
+      for (const kind of ['audio', 'video'] as const)
+        if (narrowed.codecs[kind]) pc.addTransceiver(kind, { direction: 'sendonly' });
+    }
+    const s: Session = {
+      id: randomBytes(16).toString('base64url'),
+      liveId,
+      role,
+      peer: new PeerSession(pc),
+      etag: newEtag(),
+    };
+    // Counted from now, so concurrent joins cannot overshoot the viewer limits.
+    sessions.set(s.id, s);
+    try {
+      const sdp = await s.peer.answer(narrowed.sdp);
+      if (closing || !sessions.has(s.id))
+        throw new AppError('CONFLICT', 'The stream was closed meanwhile', 409);
+      const relay = relayFor(liveId);
+      if (role === 'publisher') relay.setPublisher(s.id, pc, narrowed.codecs);
+      else relay.addViewer(s.id, pc, narrowed.codecs);
+      return { sessionId: s.id, sdp, etag: s.etag };
+    } catch (err) {
+      sessions.delete(s.id);
+      await s.peer.close();
+      dropIfIdle(liveId);
+      throw err;
+    }
+  }
+
+  events.on('live.ended', async ({ liveId }) => {
+    for (const s of sessions.values()) if (s.liveId === liveId) sessions.delete(s.id);
+    const relay = relays.get(liveId);
+    relays.delete(liveId);
+    await relay?.close();
+  });
+
+  return {
+    /**
+     * WHIP: the host (session) or their encoder (stream key) publishes. A new publisher
+     * replaces the current one.
+     */
+    async publish(liveId: string, creds: MediaCredentials, offer: string): Promise<SessionAnswer> {
+      const { live, hostUserId } = await findLive(liveId);
+      const byStreamKey = creds.bearer !== undefined && sameSecret(creds.bearer, live.streamKey);
+      if (!byStreamKey) {
+        const actor = await actorOf(creds);
+        if (!actor)
+          throw new AppError('UNAUTHENTICATED', 'Publish with your login or the stream key', 401);
+        if (actor.user.id !== hostUserId)
+          throw new AppError('FORBIDDEN', 'This live show is not yours', 403);
+      }
+      if (live.status === 'ended')
+        throw new AppError('LIVE_NOT_LIVE', 'This show has ended', 409, { status: live.status });
+      const answer = await negotiate('publisher', liveId, offer);
+      log.info({ liveId, session: answer.sessionId, byStreamKey }, 'publisher joined');
+      return answer;
+    },
+
+    /**
+     * WHEP: anyone watches a live show; the host may also watch it before it starts. Before
+     * the publisher is there, the viewer is answered anyway and receives from its first
+     * keyframe: no second round trip when the host goes on air.
+     */
+    async play(liveId: string, creds: MediaCredentials, offer: string): Promise<SessionAnswer> {
+      const { live, hostUserId } = await findLive(liveId);
+      if (live.status !== 'live') {
+        const actor = live.status === 'scheduled' ? await actorOf(creds).catch(() => null) : null;
+        if (!actor || actor.user.id !== hostUserId) {
+          throw new AppError(
+            'LIVE_NOT_LIVE',
+            live.status === 'ended' ? 'This show has ended' : 'This show has not started yet',
+            409,
+            { status: live.status },
+          );
+        }
+      }
+      const viewers = [...sessions.values()].filter((s) => s.role === 'viewer');
+      const here = viewers.filter((s) => s.liveId === liveId).length;
+      if (here >= webrtc.viewersPerLive || viewers.length >= webrtc.viewersPerNode) {
+        throw new AppError(
+          'SERVICE_UNAVAILABLE',
+          'Too many WebRTC viewers right now; watch over HLS',
+          503,
+          {
+            fallback: 'hls',
+            retryAfterSeconds: RETRY_AFTER_SECONDS,
+            limit: here >= webrtc.viewersPerLive ? 'live' : 'node',
+          },
+        );
+      }
+      return negotiate('viewer', liveId, offer);
+    },
+
+    /** Trickle ICE and ICE restarts (RFC 9725 §4.3). */
+    async patch(
+      role: PeerRole,
+      liveId: string,
+      sessionId: string,
+      ifMatch: string | undefined,
+      body: string,
+    ): Promise<PatchResult> {
+      const s = session(liveId, role, sessionId);
+      const fragment = parseFragment(body);
+      if (s.peer.isRestart(fragment)) {
+        if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== s.etag) {
+          throw new AppError(
+            'PRECONDITION_FAILED',
+            'The ICE session changed; restart with If-Match: *',
+            412,
+          );
+        }
+        const local = await s.peer.restartIce(fragment);
+        s.etag = newEtag();
+        return { status: 200, etag: s.etag, fragment: local };
+      }
+      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== s.etag) {
+        throw new AppError(
+          'PRECONDITION_FAILED',
+          'These candidates belong to an older ICE session',
+          412,
+          { etag: s.etag },
+        );
+      }
+      await s.peer.addCandidates(fragment);
+      return { status: 204, etag: s.etag };
+    },
+
+    /** DELETE on the session URL: the publisher stops, or the viewer leaves. */
+    async stop(role: PeerRole, liveId: string, sessionId: string): Promise<void> {
+      const s = session(liveId, role, sessionId);
+      sessions.delete(s.id);
+      const relay = relays.get(liveId);
+      if (role === 'publisher') relay?.removePublisher(s.id);
+      else relay?.removeViewer(s.id);
+      if (!relay?.hasPeer(s.id)) await s.peer.close();
+      dropIfIdle(liveId);
+    },
+
+    /**
+     * Every RTP packet the live's publisher sends, whoever publishes (for the HLS packager,
+     * recorder and thumbnails). The packet is shared: copy what you keep. Returns the
+     * unsubscribe function.
+     */
+    onPublisherRtp(liveId: string, handler: (rtp: PublisherRtp) => void): () => void {
+      let set = taps.get(liveId);
+      if (!set) taps.set(liveId, (set = new Set()));
+      set.add(handler);
+      return () => {
+        set.delete(handler);
+        if (set.size === 0) taps.delete(liveId);
+      };
+    },
+
+    /** Asks the live's publisher for a keyframe now (a recorder starting a segment). */
+    requestKeyframe(liveId: string): void {
+      relays.get(liveId)?.requestKeyframe(true);
+    },
+
+    stats(liveId?: string): {
+      sessions: number;
+      viewers: number;
+      lives: Record<string, RelayStats>;
+    } {
+      const out: Record<string, RelayStats> = {};
+      for (const [id, relay] of relays) if (!liveId || id === liveId) out[id] = relay.stats();
+      return {
+        sessions: sessions.size,
+        viewers: [...sessions.values()].filter((s) => s.role === 'viewer').length,
+        lives: out,
+      };
+    },
+
+    /** Closes every peer connection (app shutdown). */
+    async close(): Promise<void> {
+      closing = true;
+      sessions.clear();
+      const all = [...relays.values()];
+      relays.clear();
+      await Promise.allSettled(all.map((r) => r.close(true)));
+    },
+  };
+}
+
+export type Media = ReturnType<typeof createMedia>;

@@ -1,0 +1,502 @@
+import {
+  PictureLossIndication,
+  RtcpPayloadSpecificFeedback,
+  RtpHeader,
+  RtpPacket,
+  type RTCPeerConnection,
+  type RTCRtpReceiver,
+  type RTCRtpSender,
+  type RtcpPacket,
+} from 'werift';
+import { startsKeyframe } from './codecs.ts';
+import type { MediaKind, NegotiatedCodec } from './sdp.ts';
+import { TwccRecorder } from './twcc.ts';
+
+/**
+ * The selective forwarding unit of one live: one publisher's audio and video fanned out to
+ * every viewer, without decoding.
+ *
+ * - **A copy per viewer.** werift's `RTCRtpSender.sendRtp` rewrites the packet it is given
+ *   (SSRC, payload type, sequence number, header extensions) and keeps that same object as
+ *   its NACK history. Fed one shared packet, every sender rewrites the others' history and
+ *   retransmissions find the wrong sequence number and are silently dropped. So each viewer's
+ *   outlet gets its own header (a few fields, no parsing) around the shared payload buffer,
+ *   which werift never writes to.
+ * - **Sequence numbers and timestamps per viewer.** Each outlet maps the publisher's numbers
+ *   onto its own space with an offset, rebased when the publisher is replaced, so a host who
+ *   reconnects after a blip continues every viewer's stream without a jump.
+ * - **Keyframes.** A viewer's video starts at a keyframe; joining sends the publisher a PLI.
+ *   Viewers' PLI/FIR are forwarded. All of it at most once per `pliIntervalMs`.
+ * - **Feedback.** The publisher gets transport-wide congestion feedback (`twcc.ts`) and
+ *   werift's NACKs; each viewer's NACKs are answered by its own sender from its own history.
+ */
+
+export type StreamState = 'live' | 'reconnecting' | 'offline';
+
+export interface PublisherRtp {
+  kind: MediaKind;
+  codec: NegotiatedCodec;
+  /** Shared with the relay: read it, copy it, never change it. */
+  packet: RtpPacket;
+  isKeyframe: boolean;
+}
+
+export interface RelayOptions {
+  /** Least time between two keyframe requests (PLI) to the publisher. */
+  pliIntervalMs: number;
+  /** No RTP from the publisher for this long: the stream is `reconnecting`. */
+  mediaTimeoutMs: number;
+  /** A publisher without RTP for this long is dropped: the stream is `offline`. */
+  giveUpMs: number;
+  /** A viewer whose connection does not come up in this time is dropped. */
+  viewerConnectTimeoutMs: number;
+  /** How often the publisher gets congestion feedback. */
+  twccIntervalMs: number;
+}
+
+export const DEFAULT_RELAY_OPTIONS: RelayOptions = {
+  pliIntervalMs: 500,
+  mediaTimeoutMs: 3000,
+  giveUpMs: 30_000,
+  viewerConnectTimeoutMs: 20_000,
+  twccIntervalMs: 50,
+};
+
+export interface RelayHooks {
+  onState(state: StreamState): void;
+  /** Undefined when nobody listens, so the relay skips building the event. */
+  tap(): ((rtp: PublisherRtp) => void) | undefined;
+  /** A peer left by itself (failed, timed out, replaced): its WHIP/WHEP session is over. */
+  onPeerGone(id: string): void;
+  log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+}
+
+export interface RelayStats {
+  viewers: number;
+  connectedViewers: number;
+  hasPublisher: boolean;
+  state: StreamState;
+  keyframeRequests: number;
+  packetsIn: number;
+}
+
+interface Inbound {
+  receiver: RTCRtpReceiver;
+  ssrc: number;
+}
+
+class Publisher {
+  readonly inbound: Partial<Record<MediaKind, Inbound>> = {};
+  lastRtpAt: number;
+  twccTimer: NodeJS.Timeout | undefined;
+  constructor(
+    readonly id: string,
+    readonly pc: RTCPeerConnection,
+    readonly codecs: Partial<Record<MediaKind, NegotiatedCodec>>,
+  ) {
+    this.lastRtpAt = Date.now();
+  }
+}
+
+const seqNewer = (a: number, b: number) => a !== b && ((a - b) & 0xffff) < 0x8000;
+
+/** One viewer's audio or video: its sender and its own numbering. */
+export class Outlet {
+  active = false;
+  private waitingKeyframe: boolean;
+  private sourceSsrc: number | undefined;
+  private needsRebase = true;
+  private seqOffset = 0;
+  private tsOffset = 0;
+  private lastSeq: number | undefined;
+  private lastTs: number | undefined;
+  private lastSentAt = 0;
+
+  constructor(
+    readonly kind: MediaKind,
+    readonly sender: RTCRtpSender,
+    readonly codec: NegotiatedCodec,
+  ) {
+    this.waitingKeyframe = kind === 'video';
+  }
+
+  get isWaitingForKeyframe(): boolean {
+    return this.active && this.waitingKeyframe;
+  }
+
+  /** (Re)starts at the next keyframe, e.g. once the viewer's connection is up. */
+  activate(): void {
+    this.active = true;
+    this.waitingKeyframe = this.kind === 'video';
+  }
+
+  forward(packet: RtpPacket, isKeyframe: boolean, now: number): void {
+    if (!this.active) return;
+    const h = packet.header;
+    if (h.ssrc !== this.sourceSsrc) {
+      // A new publisher (or its first packet): continue our numbering from where we were.
+      this.sourceSsrc = h.ssrc;
+      this.needsRebase = true;
+      this.waitingKeyframe = this.kind === 'video';
+    }
+    if (this.waitingKeyframe) {
+      if (!isKeyframe) return;
+      this.waitingKeyframe = false;
+    }
+    if (this.needsRebase) {
+      this.rebase(h, now);
+      this.needsRebase = false;
+    }
+    const seq = (h.sequenceNumber + this.seqOffset) & 0xffff;
+    const ts = (h.timestamp + this.tsOffset) >>> 0;
+    if (this.lastSeq === undefined || seqNewer(seq, this.lastSeq)) {
+      this.lastSeq = seq;
+      this.lastTs = ts;
+      this.lastSentAt = now;
+    }
+    this.sender.sendRtp(copyPacket(packet, seq, ts)).catch(() => undefined);
+  }
+
+  private rebase(h: RtpHeader, now: number): void {
+    const seq =
+      this.lastSeq === undefined
+        ? Math.floor(Math.random() * 0x10000)
+        : (this.lastSeq + 1) & 0xffff;
+    this.seqOffset = (seq - h.sequenceNumber) & 0xffff;
+    const ts =
+      this.lastTs === undefined
+        ? Math.floor(Math.random() * 0x1_0000_0000)
+        : this.lastTs +
+          Math.max(1, Math.round(((now - this.lastSentAt) * this.codec.clockRate) / 1000));
+    this.tsOffset = (ts - h.timestamp) >>> 0;
+  }
+}
+
+/**
+ * A viewer's copy of a packet: a fresh header around the shared payload. werift's classes
+ * define each field with `Object.defineProperty`; building the header this way costs a
+ * fraction of `new RtpHeader()` on a path that runs for every packet and every viewer.
+ * Publisher header extensions are dropped: their ids are the publisher's, and the sender
+ * adds the viewer's own.
+ */
+export function copyPacket(src: RtpPacket, sequenceNumber: number, timestamp: number): RtpPacket {
+  const h = src.header;
+  const header = Object.create(RtpHeader.prototype) as RtpHeader;
+  header.version = 2;
+  header.padding = false;
+  header.paddingSize = 0;
+  header.extension = false;
+  header.marker = h.marker;
+  header.payloadOffset = 0;
+  header.payloadType = h.payloadType;
+  header.sequenceNumber = sequenceNumber;
+  header.timestamp = timestamp;
+  header.ssrc = h.ssrc;
+  header.csrcLength = h.csrcLength;
+  header.csrc = h.csrc;
+  header.extensionProfile = 0xbede;
+  header.extensions = [];
+  const packet = Object.create(RtpPacket.prototype) as RtpPacket;
+  packet.header = header;
+  packet.payload = src.payload;
+  return packet;
+}
+
+class Viewer {
+  readonly outlets: Partial<Record<MediaKind, Outlet>> = {};
+  connectTimer: NodeJS.Timeout | undefined;
+  constructor(
+    readonly id: string,
+    readonly pc: RTCPeerConnection,
+  ) {}
+}
+
+/** RFC 5104 FIR's feedback message type (werift parses it but does not export the class). */
+const FIR_FMT = 4;
+
+const isKeyframeRequest = (rtcp: RtcpPacket) =>
+  rtcp.type === RtcpPayloadSpecificFeedback.type &&
+  [PictureLossIndication.count, FIR_FMT].includes(
+    (rtcp as RtcpPayloadSpecificFeedback).feedback?.count,
+  );
+
+export class LiveRelay {
+  private publisher: Publisher | null = null;
+  private readonly viewers = new Map<string, Viewer>();
+  private state: StreamState = 'offline';
+  /** The last publisher's codecs, so viewers who join while the host reconnects match them. */
+  private lastCodecs: Partial<Record<MediaKind, NegotiatedCodec>> = {};
+  private lastKeyframeRequestAt = -Infinity;
+  private keyframeTimer: NodeJS.Timeout | undefined;
+  private keyframeForced = false;
+  private watchdog: NodeJS.Timeout | undefined;
+  private keyframeRequests = 0;
+  private packetsIn = 0;
+  private closed = false;
+
+  constructor(
+    readonly liveId: string,
+    private readonly hooks: RelayHooks,
+    private readonly options: RelayOptions = DEFAULT_RELAY_OPTIONS,
+  ) {}
+
+  /** Codecs a new viewer must receive: the publisher's, or the last one's. */
+  get codecs(): Partial<Record<MediaKind, NegotiatedCodec>> {
+    return this.publisher?.codecs ?? this.lastCodecs;
+  }
+
+  get isIdle(): boolean {
+    return !this.publisher && this.viewers.size === 0;
+  }
+
+  stats(): RelayStats {
+    return {
+      viewers: this.viewers.size,
+      connectedViewers: [...this.viewers.values()].filter(
+        (v) => v.pc.connectionState === 'connected',
+      ).length,
+      hasPublisher: this.publisher !== null,
+      state: this.state,
+      keyframeRequests: this.keyframeRequests,
+      packetsIn: this.packetsIn,
+    };
+  }
+
+  /**
+   * Makes a negotiated peer the publisher, replacing (and closing) the previous one: the host
+   * who reconnects after a blip wins over their own stale connection.
+   */
+  setPublisher(
+    id: string,
+    pc: RTCPeerConnection,
+    codecs: Partial<Record<MediaKind, NegotiatedCodec>>,
+  ): void {
+    if (this.closed) throw new Error('relay closed');
+    const previous = this.publisher;
+    const publisher = new Publisher(id, pc, codecs);
+    this.publisher = publisher;
+    this.lastCodecs = codecs;
+    if (previous) {
+      this.dropPublisher(previous);
+      this.hooks.onPeerGone(previous.id);
+      if (this.state === 'live') this.setState('reconnecting');
+    }
+
+    let twcc: TwccRecorder | undefined;
+    for (const transceiver of pc.getTransceivers()) {
+      const kind = transceiver.kind as MediaKind;
+      const track = transceiver.receiver.tracks[0];
+      if (!codecs[kind] || !track?.ssrc) continue;
+      publisher.inbound[kind] = { receiver: transceiver.receiver, ssrc: track.ssrc };
+      track.onReceiveRtp.subscribe((packet) => this.onPublisherRtp(publisher, kind, packet));
+      twcc ??= new TwccRecorder(transceiver.receiver.rtcpSsrc, track.ssrc);
+      // Replace werift's per-track TWCC receiver (see twcc.ts) by one recorder for the whole
+      // transport; werift's receive path calls `handleTWCC` for every packet, padding included.
+      const recorder = twcc;
+      transceiver.receiver.receiverTWCC = {
+        handleTWCC: (seq: number | undefined) => recorder.record(seq),
+      } as unknown as RTCRtpReceiver['receiverTWCC'];
+    }
+    if (twcc) {
+      const recorder = twcc;
+      const dtls = pc.getTransceivers()[0]!.receiver.dtlsTransport;
+      publisher.twccTimer = setInterval(() => {
+        const feedback = recorder.build();
+        if (feedback && dtls.state === 'connected')
+          dtls.sendRtcp([{ serialize: () => feedback } as never]).catch(() => undefined);
+      }, this.options.twccIntervalMs);
+    }
+
+    pc.connectionStateChange.subscribe((state) => {
+      if (this.publisher !== publisher) return;
+      if (state === 'failed' && this.state === 'live') this.setState('reconnecting');
+      if (state === 'closed') this.gonePublisher(id, 'closed');
+    });
+
+    // Viewers who negotiated another video codec cannot decode this publisher: close them,
+    // their players reconnect and negotiate again.
+    for (const viewer of this.viewers.values()) {
+      const outlet = viewer.outlets.video;
+      if (
+        outlet &&
+        codecs.video &&
+        outlet.codec.name.toLowerCase() !== codecs.video.name.toLowerCase()
+      ) {
+        this.removeViewer(viewer.id);
+        this.hooks.onPeerGone(viewer.id);
+      }
+    }
+    this.startWatchdog();
+  }
+
+  /** Adds a negotiated viewer; it receives from the next keyframe once connected. */
+  addViewer(
+    id: string,
+    pc: RTCPeerConnection,
+    codecs: Partial<Record<MediaKind, NegotiatedCodec>>,
+  ): void {
+    if (this.closed) throw new Error('relay closed');
+    const viewer = new Viewer(id, pc);
+    for (const transceiver of pc.getTransceivers()) {
+      const kind = transceiver.kind as MediaKind;
+      const codec = codecs[kind];
+      if (!codec || viewer.outlets[kind] || !transceiver.sender.codec) continue;
+      viewer.outlets[kind] = new Outlet(kind, transceiver.sender, codec);
+      transceiver.sender.onRtcp.subscribe((rtcp) => {
+        if (kind === 'video' && isKeyframeRequest(rtcp)) this.requestKeyframe(true);
+      });
+    }
+    this.viewers.set(id, viewer);
+    viewer.connectTimer = setTimeout(() => {
+      if (viewer.pc.connectionState !== 'connected') this.goneViewer(id, 'no connection');
+    }, this.options.viewerConnectTimeoutMs);
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') {
+        clearTimeout(viewer.connectTimer);
+        for (const outlet of Object.values(viewer.outlets)) outlet.activate();
+        this.requestKeyframe(false);
+      } else if (state === 'failed' || state === 'closed') {
+        this.goneViewer(id, state);
+      }
+    });
+  }
+
+  hasPeer(id: string): boolean {
+    return this.publisher?.id === id || this.viewers.has(id);
+  }
+
+  /** Stops a publisher (WHIP DELETE or timeout): the stream goes offline. */
+  removePublisher(id: string): void {
+    const publisher = this.publisher;
+    if (!publisher || publisher.id !== id) return;
+    this.publisher = null;
+    this.dropPublisher(publisher);
+    this.stopWatchdog();
+    this.setState('offline');
+  }
+
+  removeViewer(id: string): void {
+    const viewer = this.viewers.get(id);
+    if (!viewer) return;
+    this.viewers.delete(id);
+    clearTimeout(viewer.connectTimer);
+    void viewer.pc.close().catch(() => undefined);
+  }
+
+  /**
+   * Asks the publisher for a keyframe, at most once per interval. A request inside the
+   * interval is kept for its end, and then sent only if still needed: `force` (a viewer's
+   * decoder asked) or a viewer still waiting to start.
+   */
+  requestKeyframe(force: boolean): void {
+    const wait = this.lastKeyframeRequestAt + this.options.pliIntervalMs - Date.now();
+    if (wait <= 0) {
+      this.sendPli();
+      return;
+    }
+    this.keyframeForced ||= force;
+    this.keyframeTimer ??= setTimeout(() => {
+      this.keyframeTimer = undefined;
+      const needed =
+        this.keyframeForced ||
+        [...this.viewers.values()].some((v) => v.outlets.video?.isWaitingForKeyframe);
+      this.keyframeForced = false;
+      if (needed) this.sendPli();
+    }, wait);
+  }
+
+  /** Closes every peer. `silent` on shutdown: nobody is left to tell. */
+  async close(silent = false): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.keyframeTimer);
+    this.stopWatchdog();
+    const pcs: RTCPeerConnection[] = [];
+    if (this.publisher) {
+      pcs.push(this.publisher.pc);
+      clearInterval(this.publisher.twccTimer);
+      this.publisher = null;
+    }
+    for (const viewer of this.viewers.values()) {
+      clearTimeout(viewer.connectTimer);
+      pcs.push(viewer.pc);
+    }
+    this.viewers.clear();
+    if (!silent) this.setState('offline');
+    await Promise.allSettled(pcs.map((pc) => pc.close()));
+  }
+
+  private onPublisherRtp(publisher: Publisher, kind: MediaKind, packet: RtpPacket): void {
+    if (this.publisher !== publisher) return;
+    const now = Date.now();
+    publisher.lastRtpAt = now;
+    this.packetsIn++;
+    if (this.state !== 'live') this.setState('live');
+    const codec = publisher.codecs[kind]!;
+    const isKeyframe = kind === 'video' && startsKeyframe(codec, packet.payload);
+    for (const viewer of this.viewers.values())
+      viewer.outlets[kind]?.forward(packet, isKeyframe, now);
+    this.hooks.tap()?.({ kind, codec, packet, isKeyframe });
+  }
+
+  private sendPli(): void {
+    this.lastKeyframeRequestAt = Date.now();
+    const video = this.publisher?.inbound.video;
+    if (!video || video.receiver.dtlsTransport?.state !== 'connected') return;
+    this.keyframeRequests++;
+    const pli = new RtcpPayloadSpecificFeedback({
+      feedback: new PictureLossIndication({
+        senderSsrc: video.receiver.rtcpSsrc,
+        mediaSsrc: video.ssrc,
+      }),
+    });
+    video.receiver.dtlsTransport.sendRtcp([pli]).catch(() => undefined);
+  }
+
+  private dropPublisher(publisher: Publisher): void {
+    clearInterval(publisher.twccTimer);
+    void publisher.pc.close().catch(() => undefined);
+  }
+
+  private gonePublisher(id: string, reason: string): void {
+    if (this.publisher?.id !== id) return;
+    this.hooks.log.warn({ liveId: this.liveId, publisher: id, reason }, 'publisher gone');
+    this.removePublisher(id);
+    this.hooks.onPeerGone(id);
+  }
+
+  private goneViewer(id: string, reason: string): void {
+    if (!this.viewers.has(id)) return;
+    this.hooks.log.debug({ liveId: this.liveId, viewer: id, reason }, 'viewer gone');
+    this.removeViewer(id);
+    this.hooks.onPeerGone(id);
+  }
+
+  private setState(state: StreamState): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.hooks.onState(state);
+  }
+
+  private startWatchdog(): void {
+    this.watchdog ??= setInterval(
+      () => {
+        const publisher = this.publisher;
+        if (!publisher) return this.stopWatchdog();
+        const silentFor = Date.now() - publisher.lastRtpAt;
+        if (silentFor > this.options.giveUpMs) {
+          this.gonePublisher(publisher.id, `silent for ${silentFor} ms`);
+        } else if (silentFor > this.options.mediaTimeoutMs && this.state === 'live') {
+          this.setState('reconnecting');
+        }
+      },
+      Math.min(1000, this.options.mediaTimeoutMs / 2),
+    );
+    this.watchdog.unref();
+  }
+
+  private stopWatchdog(): void {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * werift peers playing the browser's part in media tests: a publisher that sends synthetic
+ * RTP the way an encoder would (keyframes on a timer and on PLI), and viewers that record
+ * what they receive. Used by tests only.
+ */
+import {
+  GenericNack,
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtcpTransportLayerFeedback,
+  RtpHeader,
+  TransportWideCC,
+  RtpPacket,
+  useFIR,
+  useNACK,
+  usePLI,
+  useSdesMid,
+  useTransportWideCC,
+  useTWCC,
+  type RTCRtpTransceiver,
+} from 'werift';
+
+export type VideoCodec = 'H264' | 'VP8';
+
+export function peerCodecs(video: VideoCodec) {
+  return {
+    audio: [
+      new RTCRtpCodecParameters({
+        mimeType: 'audio/opus',
+        clockRate: 48000,
+        channels: 2,
+        rtcpFeedback: [useTWCC()],
+      }),
+    ],
+    video: [
+      video === 'H264'
+        ? new RTCRtpCodecParameters({
+            mimeType: 'video/H264',
+            clockRate: 90000,
+            parameters: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1',
+            rtcpFeedback: [useNACK(), usePLI(), useFIR(), useTWCC()],
+          })
+        : new RTCRtpCodecParameters({
+            mimeType: 'video/VP8',
+            clockRate: 90000,
+            rtcpFeedback: [useNACK(), usePLI(), useFIR(), useTWCC()],
+          }),
+      new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000 }),
+    ],
+  };
+}
+
+export function waitFor(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (check()) {
+        clearInterval(timer);
+        resolve();
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(timer);
+        reject(new Error(`timed out waiting for ${what}`));
+      }
+    }, 10);
+  });
+}
+
+export async function offerOf(pc: RTCPeerConnection): Promise<string> {
+  await pc.setLocalDescription(await pc.createOffer());
+  return pc.localDescription!.sdp;
+}
+
+/** A keyframe or delta frame payload whose last 4 bytes number it, so receivers can check order. */
+export function videoPayload(codec: VideoCodec, keyframe: boolean, n: number): Buffer {
+  const head = codec === 'H264' ? [keyframe ? 0x65 : 0x41] : [0x10, keyframe ? 0x00 : 0x01];
+  const body = Buffer.alloc(4);
+  body.writeUInt32BE(n);
+  return Buffer.concat([Buffer.from(head), Buffer.alloc(200, 0xab), body]);
+}
+
+export const payloadNumber = (payload: Buffer) => payload.readUInt32BE(payload.length - 4);
+
+export class TestPublisher {
+  readonly pc: RTCPeerConnection;
+  readonly audio = new MediaStreamTrack({ kind: 'audio' });
+  readonly video = new MediaStreamTrack({ kind: 'video' });
+  readonly videoTransceiver: RTCRtpTransceiver;
+  plis = 0;
+  sent = 0;
+  /** Congestion feedback the relay sent back. */
+  readonly twcc: TransportWideCC[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private seq = 1000;
+  private audioSeq = 5000;
+  private n = 0;
+  private keyframeDue = true;
+
+  constructor(readonly codec: VideoCodec = 'H264') {
+    this.pc = new RTCPeerConnection({
+      iceServers: [],
+      codecs: peerCodecs(codec),
+      headerExtensions: {
+        audio: [useSdesMid(), useTransportWideCC()],
+        video: [useSdesMid(), useTransportWideCC()],
+      },
+    });
+    this.pc.addTransceiver(this.audio, { direction: 'sendonly' });
+    this.videoTransceiver = this.pc.addTransceiver(this.video, { direction: 'sendonly' });
+    for (const t of this.pc.getTransceivers()) {
+      t.sender.onRtcp.subscribe((rtcp) => {
+        if (rtcp instanceof RtcpTransportLayerFeedback && rtcp.feedback instanceof TransportWideCC)
+          this.twcc.push(rtcp.feedback);
+      });
+    }
+    this.videoTransceiver.sender.onPictureLossIndication.subscribe(() => {
+      this.plis++;
+      this.keyframeDue = true;
+    });
+  }
+
+  /** Sends a video packet every `intervalMs` (a keyframe when one was asked for) and audio every other tick. */
+  start(intervalMs = 10): void {
+    this.timer = setInterval(() => this.tick(), intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  tick(): void {
+    const keyframe = this.keyframeDue;
+    this.keyframeDue = false;
+    const n = this.n++;
+    this.video.writeRtp(
+      new RtpPacket(
+        new RtpHeader({
+          sequenceNumber: this.seq++ & 0xffff,
+          timestamp: n * 3000,
+          marker: true,
+          payloadType: 96,
+        }),
+        videoPayload(this.codec, keyframe, n),
+      ),
+    );
+    if (n % 2 === 0) {
+      this.audio.writeRtp(
+        new RtpPacket(
+          new RtpHeader({
+            sequenceNumber: this.audioSeq++ & 0xffff,
+            timestamp: n * 960,
+            payloadType: 111,
+          }),
+          Buffer.alloc(80, n & 0xff),
+        ),
+      );
+    }
+    this.sent++;
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await this.pc.close();
+  }
+}
+
+export class TestViewer {
+  readonly pc: RTCPeerConnection;
+  readonly received: Record<'audio' | 'video', RtpPacket[]> = { audio: [], video: [] };
+  readonly transceivers: Record<'audio' | 'video', RTCRtpTransceiver>;
+
+  constructor(codec: VideoCodec = 'H264') {
+    this.pc = new RTCPeerConnection({
+      iceServers: [],
+      codecs: peerCodecs(codec),
+      headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+    });
+    this.transceivers = {
+      audio: this.pc.addTransceiver('audio', { direction: 'recvonly' }),
+      video: this.pc.addTransceiver('video', { direction: 'recvonly' }),
+    };
+    for (const kind of ['audio', 'video'] as const) {
+      this.transceivers[kind].onTrack.subscribe((track) => {
+        track.onReceiveRtp.subscribe((packet) => this.received[kind].push(packet));
+      });
+    }
+  }
+
+  /** The SSRC the relay announced for this viewer's video (first a=ssrc of the video section). */
+  announcedVideoSsrc(): number {
+    const sdp = this.pc.remoteDescription!.sdp;
+    const video = sdp.slice(sdp.indexOf('m=video'));
+    return Number(/a=ssrc:(\d+)/.exec(video)![1]);
+  }
+
+  async nack(mediaSsrc: number, lost: number[]): Promise<void> {
+    const receiver = this.transceivers.video.receiver;
+    const feedback = new GenericNack({
+      senderSsrc: receiver.rtcpSsrc,
+      mediaSourceSsrc: mediaSsrc,
+      lost,
+    });
+    await receiver.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({ feedback })]);
+  }
+
+  async close(): Promise<void> {
+    await this.pc.close();
+  }
+}
+
+/** POST an SDP offer the way a WHIP/WHEP client does. */
+/**
+ * What a WHIP client PATCHes to restart ICE: the new credentials and candidates of the
+ * first section (RFC 9725 §4.3.2).
+ */
+export function restartFragment(offer: string): string {
+  const first = offer.slice(offer.indexOf('m='), offer.indexOf('m=', offer.indexOf('m=') + 2));
+  const lines = first.split('\r\n');
+  return [
+    ...lines.filter((l) => l.startsWith('a=ice-ufrag:') || l.startsWith('a=ice-pwd:')),
+    lines[0]!,
+    ...lines.filter(
+      (l) => l.startsWith('a=mid:') || l.startsWith('a=candidate:') || l === 'a=end-of-candidates',
+    ),
+    '',
+  ].join('\r\n');
+}
+
+/** The answer after an ICE restart: the old one with the credentials and candidates of the 200's fragment. */
+export function answerAfterRestart(previousAnswer: string, fragment: string): string {
+  const ufrag = /a=ice-ufrag:(\S+)/.exec(fragment)![1]!;
+  const pwd = /a=ice-pwd:(\S+)/.exec(fragment)![1]!;
+  const candidates = fragment.split('\r\n').filter((l) => l.startsWith('a=candidate:'));
+  return previousAnswer
+    .split('\r\n')
+    .filter((l) => !l.startsWith('a=candidate:'))
+    .flatMap((l) => (l.startsWith('a=mid:') ? [l, ...candidates] : [l]))
+    .map((l) =>
+      l.startsWith('a=ice-ufrag:')
+        ? `a=ice-ufrag:${ufrag}`
+        : l.startsWith('a=ice-pwd:')
+          ? `a=ice-pwd:${pwd}`
+          : l,
+    )
+    .join('\r\n');
+}
+
+export async function postOffer(url: string, sdp: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/sdp', ...headers },
+    body: sdp,
+  });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
