@@ -1,3 +1,4 @@
+import type { LiveStatus } from '@cunbo/shared';
 import type { WebSocket } from 'ws';
 import type { RoomBroker, BrokerMessage } from './broker.ts';
 
@@ -48,6 +49,7 @@ export class LiveRoom {
   private timer: NodeJS.Timeout | null = null;
   private lastViewers = -1;
   private lastStatsAt = Date.now();
+  private status: { value: LiveStatus; at: number } | null = null;
   peakViewers = 0;
   viewers = 0;
 
@@ -86,6 +88,16 @@ export class LiveRoom {
 
   addLikes(count: number): void {
     this.pendingLikes += count;
+  }
+
+  /** The show's status as last seen: at a join, a start or end in this process, a lookup. */
+  noteStatus(status: LiveStatus): void {
+    this.status = { value: status, at: Date.now() };
+  }
+
+  /** The status noted at most `maxAgeMs` ago, or null. */
+  knownStatus(maxAgeMs: number): LiveStatus | null {
+    return this.status && Date.now() - this.status.at <= maxAgeMs ? this.status.value : null;
   }
 
   countChatLine(): void {

@@ -166,4 +166,22 @@ describe.runIf(redisUrl && databaseUrl)('a live room shared by two server proces
     await waitUntil(() => back.sequenced().length >= missed.length, { what: 'the replay' });
     expect(back.sequenced()).toEqual(missed);
   });
+  // Last: it ends the show.
+  it('stops chat on the other process within a second of the show ending', async () => {
+    const viewerSocket = await join(b, { token: viewer.token });
+    viewerSocket.send({ type: 'chat', text: 'one more question' });
+    await viewerSocket.waitFor('chat', (e) => e.text === 'one more question');
+    await call(a, 'POST', `/lives/${liveId}/end`, undefined, host.token);
+    await viewerSocket.waitFor('live', (e) => e.status === 'ended');
+    const endedAt = Date.now();
+    const error = await waitUntil(
+      () => {
+        viewerSocket.send({ type: 'chat', text: 'are you still there?' });
+        return viewerSocket.ofType('error').find((e) => e.error.code === 'LIVE_NOT_LIVE');
+      },
+      { intervalMs: 100, timeoutMs: 3_000, what: 'LIVE_NOT_LIVE' },
+    );
+    expect(error).toBeDefined();
+    expect(Date.now() - endedAt).toBeLessThan(2_000);
+  });
 });

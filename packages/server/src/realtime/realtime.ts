@@ -17,6 +17,7 @@ import { LiveRoom, type RoomClient } from './live-room.ts';
 
 const ROOM_GRACE_MS = 30_000;
 const LIKES_PER_MESSAGE_MAX = 50;
+const STATUS_MAX_AGE_MS = 1_000;
 
 export interface Realtime {
   registerRoutes(api: FastifyInstance): void;
@@ -62,8 +63,14 @@ export async function createRealtime(deps: {
     }
   }
 
-  events.on('live.started', (e) => publish(e.liveId, { type: 'live', status: 'live' }));
-  events.on('live.ended', (e) => publish(e.liveId, { type: 'live', status: 'ended' }));
+  events.on('live.started', (e) => {
+    rooms.get(e.liveId)?.noteStatus('live');
+    return publish(e.liveId, { type: 'live', status: 'live' });
+  });
+  events.on('live.ended', (e) => {
+    rooms.get(e.liveId)?.noteStatus('ended');
+    return publish(e.liveId, { type: 'live', status: 'ended' });
+  });
   events.on('live.pinned', (e) => publish(e.liveId, { type: 'pin', product: e.product }));
   events.on('order.created', async (e) => {
     const { order } = e;
@@ -168,8 +175,15 @@ export async function createRealtime(deps: {
           if (err instanceof Error) throw err;
           return room.sendTo(client, errorFrame('RATE_LIMITED', 'You are chatting too fast, wait a moment', { retryAfterMs: (err as { msBeforeNext: number }).msBeforeNext }));
         }
-        const info = await services.lives.roomInfo(room.liveId);
-        if (info?.live.status === 'ended') return room.sendTo(client, errorFrame('LIVE_NOT_LIVE', 'This show has ended'));
+        // Looked up once a second per room, not per line (at 200 lines a second the lookups
+        // were most of the room's CPU). A show ended on another process takes chat for at most
+        // that second; one ended here is known at once.
+        let status = room.knownStatus(STATUS_MAX_AGE_MS);
+        if (!status) {
+          const info = await services.lives.roomInfo(room.liveId);
+          if (info) room.noteStatus((status = info.live.status));
+        }
+        if (status === 'ended') return room.sendTo(client, errorFrame('LIVE_NOT_LIVE', 'This show has ended'));
         room.countChatLine();
         await publish(room.liveId, {
           type: 'chat',
@@ -254,6 +268,7 @@ export async function createRealtime(deps: {
             // Hung up while we looked the show up: never a viewer (and maybe the room's last).
             if (isClosed) return leave(joined, client);
             room = joined;
+            room.noteStatus(info.live.status);
             room.add(client);
             const since = request.query.since;
             const history = await broker.since(liveId, since ?? Number.MAX_SAFE_INTEGER);

@@ -52,6 +52,8 @@ export interface ServerProcessOptions {
   port?: number;
   /** Raise the open-files limit of the server (`ulimit -n`), capped at the hard limit. */
   openFiles?: number;
+  /** Extra arguments for node itself, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
   readyTimeoutMs?: number;
 }
 
@@ -79,7 +81,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     if (value !== undefined) env[key] = value;
   }
 
-  const node = [process.execPath, '--import', 'tsx', MAIN];
+  const node = [process.execPath, ...(opts.nodeArgs ?? []), '--import', 'tsx', MAIN];
   // `exec` keeps one process: the pid we hold is the server's, and signals reach it.
   const child = opts.openFiles
     ? spawn(
