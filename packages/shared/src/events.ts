@@ -14,6 +14,7 @@ export const SERVER_EVENT_TYPES = [
   'stock',
   'soldout',
   'live',
+  'stream',
   'batch',
   'pong',
   'error',
@@ -60,6 +61,8 @@ export interface RoomEventPayloads {
   stock: { productId: string; stock: number };
   soldout: { productId: string };
   live: { status: LiveStatus };
+  /** The host's video: on air, dropped and awaited, or gone. */
+  stream: { state: 'live' | 'reconnecting' | 'offline' };
 }
 
 export type RoomEventType = keyof RoomEventPayloads;
@@ -68,11 +71,14 @@ export type RoomEvent = {
   [K in RoomEventType]: { type: K; seq: number; liveId: string } & RoomEventPayloads[K];
 }[RoomEventType];
 
-/** Only for the seller's own connection: the whole order. */
+/**
+ * Only for the host's connections: the whole order (as `GET /orders/:id` gives it), when it
+ * arrives and each time its status changes.
+ */
 export interface OrderEvent {
   type: 'order';
   liveId: string;
-  order: { id: string; total: number; currency: string; items: unknown[]; status: string };
+  order: { id: string; status: string; total: number; currency: string; items: unknown[]; createdAt: string };
 }
 
 export interface HelloEvent {

@@ -1,4 +1,5 @@
 import type { PinnedProductCard } from '@cunbo/shared';
+import type { OrderView } from '../modules/orders/orders.service.ts';
 
 /**
  * Things that happened, emitted by services after their transaction commits. Realtime rooms,
@@ -14,18 +15,12 @@ export interface DomainEvents {
    */
   'live.stream': { liveId: string; state: 'live' | 'reconnecting' | 'offline' };
   'order.created': {
-    order: {
-      id: string;
-      shopId: string;
-      liveId: string | null;
-      status: string;
-      total: number;
-      currency: string;
-      items: Array<{ productId: string; title: string; unit: string; quantity: number; priceFen: number }>;
-    };
+    order: OrderView;
     buyerRegionCode: string;
     stock: Array<{ productId: string; stock: number }>;
   };
+  /** Paid, cancelled, refunded…: the order as it is now. */
+  'order.updated': { order: OrderView; from: string };
   'product.stock': { productId: string; stock: number };
 }
 

@@ -92,6 +92,10 @@ export async function createRealtime(deps: {
       await announceStock(s.productId, s.stock, order.liveId ? [...liveIds, order.liveId] : liveIds);
     }
   });
+  events.on('order.updated', async (e) => {
+    if (e.order.liveId) await publish(e.order.liveId, { type: 'order', order: e.order }, 'host');
+  });
+  events.on('live.stream', (e) => publish(e.liveId, { type: 'stream', state: e.state }));
   events.on('product.stock', async (e) => announceStock(e.productId, e.stock, await services.lives.openLivesWithProduct(e.productId)));
 
   async function roomFor(liveId: string): Promise<LiveRoom> {

@@ -210,6 +210,20 @@ describe('orders', () => {
     expect(twice.json().error.code).toBe('INVALID_TRANSITION');
   });
 
+  it('tells listeners each time an order changes state', async () => {
+    const seen: Array<{ id: string; status: string; from: string }> = [];
+    const off = t.app.services.events.on('order.updated', (e) => void seen.push({ id: e.order.id, status: e.order.status, from: e.from }));
+    const product = await createProduct(t.app, seller, { price: 900 });
+    const placed = (await order(buyer, orderInput(product.id, 1, { paymentMethod: 'sandbox' }))).json().order;
+    await t.app.inject({ method: 'POST', url: `/api/v1/payments/sandbox/${placed.payment.id}/complete`, headers: buyer.auth, payload: { outcome: 'succeeded' } });
+    await t.app.inject({ method: 'POST', url: `/api/v1/orders/${placed.id}/refund`, headers: seller.auth, payload: { reason: 'Buyer asked' } });
+    off();
+    expect(seen).toEqual([
+      { id: placed.id, status: 'paid', from: 'placed' },
+      { id: placed.id, status: 'refunded', from: 'paid' },
+    ]);
+  });
+
   it('records the live show an order came from', async () => {
     const product = await createProduct(t.app, seller);
     const live = await createLive(t.app, seller, [product.id]);

@@ -86,6 +86,13 @@ export function createOrdersService(deps: {
     return presentOrder(order, items, payments);
   }
 
+  /** Reads the order after a committed change and tells the listeners. */
+  async function changed(from: string, id: string): Promise<OrderView> {
+    const now = await view((await repo.findOrder(id))!);
+    events.emit('order.updated', { order: now, from });
+    return now;
+  }
+
   /** Another user's order is a 404, never a 403: its existence is nobody else's business. */
   async function visibleOrder(actor: Actor, id: string): Promise<OrderRow> {
     const order = await repo.findOrder(id);
@@ -232,15 +239,7 @@ export function createOrdersService(deps: {
       }
       const order = presentOrder(created.order, created.items, payment ? [payment] : []);
       events.emit('order.created', {
-        order: {
-          id: order.id,
-          shopId: order.shopId,
-          liveId: order.liveId,
-          status: order.status,
-          total: order.total,
-          currency: order.currency,
-          items: created.items.map((i) => ({ productId: i.productId, title: i.title, unit: i.unit, quantity: i.quantity, priceFen: i.priceFen })),
-        },
+        order,
         buyerRegionCode: input.shippingAddress.regionCode,
         stock: created.taken.map((t) => ({ productId: t.productId, stock: t.stockAfter })),
       });
@@ -283,7 +282,7 @@ export function createOrdersService(deps: {
         return back;
       });
       for (const s of stock) events.emit('product.stock', s);
-      return view((await repo.findOrder(id))!);
+      return changed(order.status, id);
     },
 
     /** A payment's provider reported back: `placed` becomes `paid`, or the payment failed. */
@@ -303,7 +302,7 @@ export function createOrdersService(deps: {
           await tx.updatePayment(payment.id, { status: 'failed' });
         }
       });
-      return view((await repo.findOrder(order.id))!);
+      return changed(order.status, order.id);
     },
 
     /** The buyer tries again after a failed payment. */
@@ -341,7 +340,7 @@ export function createOrdersService(deps: {
         return back;
       });
       for (const s of stock) events.emit('product.stock', s);
-      return view((await repo.findOrder(id))!);
+      return changed(order.status, id);
     },
 
     /** For the sandbox pay page: the payment and what it is for, shown to its buyer only. */
