@@ -16,7 +16,10 @@ function newestMtime(dir: string): number {
 /** The journeys run against the production build: build the web app when it is missing or stale. */
 export default function setup(): void {
   const index = path.join(root, 'packages/web/dist/index.html');
-  const sources = Math.max(newestMtime(path.join(root, 'packages/web/src')), statSync(path.join(root, 'packages/web/index.html')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(path.join(root, 'packages/web/src')),
+    statSync(path.join(root, 'packages/web/index.html')).mtimeMs,
+  );
   if (!existsSync(index) || statSync(index).mtimeMs < sources) {
     execFileSync('npm', ['run', 'build', '-w', '@cunbo/web'], { cwd: root, stdio: 'inherit' });
   }

@@ -1,11 +1,16 @@
-import { startServerProcess, type ServerProcess } from '../../packages/server/src/test/process-harness.ts';
+import {
+  startServerProcess,
+  type ServerProcess,
+} from '../../packages/server/src/test/process-harness.ts';
 import { createTestDatabase } from '../../packages/server/src/test/test-app.ts';
 
 /**
  * The platform as a user gets it: a production server process serving the built web app,
  * on PGlite, or on PostgreSQL + Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set.
  */
-export async function startPlatform(env: Record<string, string> = {}): Promise<{ server: ServerProcess; stop(): Promise<void> }> {
+export async function startPlatform(
+  env: Record<string, string> = {},
+): Promise<{ server: ServerProcess; stop(): Promise<void> }> {
   const database = await createTestDatabase();
   const server = await startServerProcess({
     env: {
