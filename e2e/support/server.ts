@@ -12,15 +12,22 @@ export async function startPlatform(
   env: Record<string, string> = {},
 ): Promise<{ server: ServerProcess; stop(): Promise<void> }> {
   const database = await createTestDatabase();
-  const server = await startServerProcess({
-    env: {
-      NODE_ENV: 'production',
-      RATE_LIMIT_MULTIPLIER: '100',
-      ...(database && { DATABASE_URL: database.url }),
-      ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL }),
-      ...env,
-    },
-  });
+  let server: ServerProcess;
+  try {
+    server = await startServerProcess({
+      env: {
+        NODE_ENV: 'production',
+        RATE_LIMIT_MULTIPLIER: '100',
+        ...(database && { DATABASE_URL: database.url }),
+        ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL }),
+        ...env,
+      },
+    });
+  } catch (err) {
+    // A server that never came up must not leave its PostgreSQL database behind.
+    await database?.drop().catch(() => undefined);
+    throw err;
+  }
   return {
     server,
     async stop() {
