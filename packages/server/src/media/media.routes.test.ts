@@ -102,6 +102,38 @@ describe('WHIP and WHEP routes', () => {
     );
   });
 
+  it('needs the CSRF token when the host publishes with the web session cookie', async () => {
+    const live = await newLive();
+    const cookies = { cunbo_session: host.token };
+    const url = `/api/v1/lives/${live.id}/whip`;
+    const offer = await publisherOffer();
+    const forged = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: SDP,
+      cookies,
+      payload: offer,
+    });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.json().error.code).toBe('CSRF_FAILED');
+    const { csrfToken } = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: host.auth })
+    ).json();
+    const ok = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...SDP, 'x-csrf-token': csrfToken },
+      cookies,
+      payload: offer,
+    });
+    expect(ok.statusCode).toBe(201);
+    // The session URL is the credential for DELETE, cookie or not.
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: ok.headers.location as string, cookies }))
+        .statusCode,
+    ).toBe(200);
+  });
+
   it('rejects unusable offers and bodies, naming the problem', async () => {
     const live = await newLive();
     const bad = await whip(live.id, 'hello', host.auth);

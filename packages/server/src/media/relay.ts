@@ -3,6 +3,7 @@ import {
   RtcpPayloadSpecificFeedback,
   RtpHeader,
   RtpPacket,
+  type RTCDtlsTransport,
   type RTCPeerConnection,
   type RTCRtpReceiver,
   type RTCRtpSender,
@@ -46,7 +47,7 @@ export interface RelayOptions {
   pliIntervalMs: number;
   /** No RTP from the publisher for this long: the stream is `reconnecting`. */
   mediaTimeoutMs: number;
-  /** A publisher without RTP for this long is dropped: the stream is `offline`. */
+  /** A publisher without RTP for this long (since it connected) is dropped: `offline`. */
   giveUpMs: number;
   /** A viewer whose connection does not come up in this time is dropped. */
   viewerConnectTimeoutMs: number;
@@ -174,8 +175,9 @@ export class Outlet {
 
 /**
  * A viewer's copy of a packet: a fresh header around the shared payload. werift's classes
- * define each field with `Object.defineProperty`; building the header this way costs a
- * fraction of `new RtpHeader()` on a path that runs for every packet and every viewer.
+ * define each field with `Object.defineProperty`; filling a bare header object costs about
+ * 50 ns here against 115 ns for `new RtpHeader()` and 2 µs for `RtpPacket.deSerialize`, on a
+ * path that runs for every packet and every viewer.
  * Publisher header extensions are dropped: their ids are the publisher's, and the sender
  * adds the viewer's own.
  */
@@ -282,33 +284,43 @@ export class LiveRelay {
       if (this.state === 'live') this.setState('reconnecting');
     }
 
-    let twcc: TwccRecorder | undefined;
+    // One recorder per transport (one in all with BUNDLE): the sequence is transport-wide.
+    const recorders = new Map<RTCDtlsTransport, TwccRecorder>();
     for (const transceiver of pc.getTransceivers()) {
       const kind = transceiver.kind as MediaKind;
       const track = transceiver.receiver.tracks[0];
       if (!codecs[kind] || !track?.ssrc) continue;
       publisher.inbound[kind] = { receiver: transceiver.receiver, ssrc: track.ssrc };
       track.onReceiveRtp.subscribe((packet) => this.onPublisherRtp(publisher, kind, packet));
-      twcc ??= new TwccRecorder(transceiver.receiver.rtcpSsrc, track.ssrc);
-      // Replace werift's per-track TWCC receiver (see twcc.ts) by one recorder for the whole
-      // transport; werift's receive path calls `handleTWCC` for every packet, padding included.
-      const recorder = twcc;
+      const dtls = transceiver.receiver.dtlsTransport;
+      let recorder = recorders.get(dtls);
+      if (!recorder)
+        recorders.set(
+          dtls,
+          (recorder = new TwccRecorder(transceiver.receiver.rtcpSsrc, track.ssrc)),
+        );
+      // Replaces werift's per-track TWCC receiver (see twcc.ts); werift's receive path calls
+      // `handleTWCC` for every packet with a transport-wide sequence number, padding included.
+      const record = recorder;
       transceiver.receiver.receiverTWCC = {
-        handleTWCC: (seq: number | undefined) => recorder.record(seq),
+        handleTWCC: (seq: number | undefined) => record.record(seq),
       } as unknown as RTCRtpReceiver['receiverTWCC'];
     }
-    if (twcc) {
-      const recorder = twcc;
-      const dtls = pc.getTransceivers()[0]!.receiver.dtlsTransport;
+    if (recorders.size > 0) {
       publisher.twccTimer = setInterval(() => {
-        const feedback = recorder.build();
-        if (feedback && dtls.state === 'connected')
-          dtls.sendRtcp([{ serialize: () => feedback } as never]).catch(() => undefined);
+        for (const [dtls, recorder] of recorders) {
+          const feedback = recorder.build();
+          if (feedback && dtls.state === 'connected') {
+            dtls.sendRtcp([{ serialize: () => feedback } as never]).catch(() => undefined);
+          }
+        }
       }, this.options.twccIntervalMs);
     }
 
     pc.connectionStateChange.subscribe((state) => {
       if (this.publisher !== publisher) return;
+      // Its silence is counted from when it could first send, not from the POST.
+      if (state === 'connected') publisher.lastRtpAt = Math.max(publisher.lastRtpAt, Date.now());
       if (state === 'failed' && this.state === 'live') this.setState('reconnecting');
       if (state === 'closed') this.gonePublisher(id, 'closed');
     });
@@ -488,6 +500,11 @@ export class LiveRelay {
           this.gonePublisher(publisher.id, `silent for ${silentFor} ms`);
         } else if (silentFor > this.options.mediaTimeoutMs && this.state === 'live') {
           this.setState('reconnecting');
+        }
+        // The keyframe asked for on join may have been lost (or the publisher was not there
+        // yet): ask again rather than leave a viewer black until the next periodic one.
+        if ([...this.viewers.values()].some((v) => v.outlets.video?.isWaitingForKeyframe)) {
+          this.requestKeyframe(false);
         }
       },
       Math.min(1000, this.options.mediaTimeoutMs / 2),

@@ -51,7 +51,7 @@ export function peerCodecs(video: VideoCodec) {
   };
 }
 
-export function waitFor(check: () => boolean, what: string, timeoutMs = 8000): Promise<void> {
+export function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const timer = setInterval(() => {
