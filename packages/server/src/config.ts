@@ -41,6 +41,7 @@ const schema = {
     WEBRTC_VIEWERS_PER_NODE: { type: 'integer', minimum: 0, default: 500 },
     WEBRTC_UDP_PORTS: { type: 'string', pattern: '^[0-9]{1,5}-[0-9]{1,5}$' },
     WEBRTC_STUN_URLS: { type: 'string', pattern: '^stun:' },
+    WEBRTC_HOST_ADDRESSES: { type: 'string', pattern: '^[0-9a-fA-F.:, ]+$' },
   },
 } as const;
 
@@ -72,6 +73,7 @@ interface RawEnv {
   WEBRTC_VIEWERS_PER_NODE: number;
   WEBRTC_UDP_PORTS?: string;
   WEBRTC_STUN_URLS?: string;
+  WEBRTC_HOST_ADDRESSES?: string;
 }
 
 export interface RateLimits {
@@ -95,6 +97,12 @@ export interface WebRtcConfig {
   udpPorts?: [number, number];
   /** STUN servers the node asks for its public address when it sits behind NAT. */
   stunUrls: string[];
+  /**
+   * Addresses to offer ICE candidates on besides the network interfaces' (werift skips
+   * loopback and veth interfaces): 127.0.0.1 on a machine without a network, a namespace's
+   * veth address in a benchmark.
+   */
+  hostAddresses?: string[];
 }
 
 export const DEFAULT_WEBRTC: WebRtcConfig = Object.freeze({ viewersPerLive: 300, viewersPerNode: 500, stunUrls: [] });
@@ -170,12 +178,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       viewersPerLive: raw.WEBRTC_VIEWERS_PER_LIVE,
       viewersPerNode: raw.WEBRTC_VIEWERS_PER_NODE,
       udpPorts: parsePortRange(raw.WEBRTC_UDP_PORTS),
-      stunUrls: raw.WEBRTC_STUN_URLS ? raw.WEBRTC_STUN_URLS.split(',').map((u) => u.trim()) : [],
+      stunUrls: list(raw.WEBRTC_STUN_URLS),
+      hostAddresses: list(raw.WEBRTC_HOST_ADDRESSES),
     }),
     webDistDir: raw.WEB_DIST_DIR ? path.resolve(raw.WEB_DIST_DIR) : defaultWebDist,
     serveWeb: raw.NODE_ENV === 'production',
   });
 }
+
+const list = (value: string | undefined) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : []);
 
 function parsePortRange(value: string | undefined): [number, number] | undefined {
   if (!value) return undefined;

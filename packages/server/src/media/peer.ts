@@ -60,6 +60,7 @@ export function createPeerConnection(role: PeerRole, webrtc: WebRtcConfig): RTCP
     // werift's default asks Google's STUN server; a node only needs one when behind NAT.
     iceServers: webrtc.stunUrls.map((urls) => ({ urls })),
     icePortRange: webrtc.udpPorts,
+    iceAdditionalHostAddresses: webrtc.hostAddresses?.length ? webrtc.hostAddresses : undefined,
     bundlePolicy: 'max-bundle',
   };
   return new RTCPeerConnection(config);
