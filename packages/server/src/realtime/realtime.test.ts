@@ -77,6 +77,7 @@ describe('live room', () => {
         pinned: null,
         canChat: false,
         missedTooMany: false,
+        recentChat: [],
       });
       expect(helloOf(viewer).viewers).toBeGreaterThanOrEqual(1);
       await closeAll();
@@ -142,6 +143,18 @@ describe('live room', () => {
       expect(elsewhere.ofType('chat').map((e) => e.text)).toEqual([
         expect.stringMatching(/^marker /),
       ]);
+      await closeAll();
+    });
+
+    it('shows a newcomer the last lines said, in its hello', async () => {
+      const own = (await createLive(t.app, seller, [product.id])).id;
+      const author = await join({ token: buyer.token, live: own });
+      for (let i = 1; i <= 25; i++) chat(author, `line ${i}`);
+      await author.waitFor('chat', (e) => e.text === 'line 25');
+      const late = await join({ live: own });
+      const recent = helloOf(late).recentChat as Array<{ text: string; seq: number }>;
+      expect(recent.map((e) => e.text)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 6}`));
+      expect(recent.at(-1)!.seq).toBeLessThanOrEqual(helloOf(late).seq);
       await closeAll();
     });
 

@@ -16,6 +16,8 @@ import { createRedisBroker } from './broker.redis.ts';
 import { LiveRoom, type RoomClient } from './live-room.ts';
 
 const ROOM_GRACE_MS = 30_000;
+const RECENT_EVENTS_SCANNED = 200;
+const RECENT_CHAT_LINES = 20;
 const LIKES_PER_MESSAGE_MAX = 50;
 const STATUS_MAX_AGE_MS = 1_000;
 
@@ -276,6 +278,14 @@ export async function createRealtime(deps: {
             room.add(client);
             const since = request.query.since;
             const history = await broker.since(liveId, since ?? Number.MAX_SAFE_INTEGER);
+            // A newcomer sees what was just said, not an empty chat.
+            const recentChat =
+              since === undefined
+                ? (await broker.since(liveId, Math.max(0, history.current - RECENT_EVENTS_SCANNED))).events
+                    .filter((json) => json.includes('"type":"chat"'))
+                    .slice(-RECENT_CHAT_LINES)
+                    .map((json) => JSON.parse(json) as HelloEvent['recentChat'][number])
+                : [];
             const hello: HelloEvent = {
               type: 'hello',
               liveId,
@@ -286,6 +296,7 @@ export async function createRealtime(deps: {
               pinned: info.pinned,
               canChat: client.userId !== null && info.live.status !== 'ended',
               missedTooMany: since !== undefined && !history.complete,
+              recentChat,
             };
             room.sendTo(client, JSON.stringify(hello));
             if (since !== undefined && history.events.length > 0) {
