@@ -1,79 +1,18 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvents } from '../lib/domain-events.ts';
-import { sellerWithShop } from '../test/factories.ts';
-import { createTestApp, type TestApp } from '../test/test-app.ts';
-import { DEFAULT_WEBRTC } from '../config.ts';
-import { createPeerConnection, PeerSession, restartConnectivityChecks } from './peer.ts';
-import { DEFAULT_RELAY_OPTIONS, LiveRelay } from './relay.ts';
-import { narrowOffer } from './sdp.ts';
 import {
-  answerAfterRestart,
+  MediaTestBed,
   offerOf,
   payloadNumber,
   postOffer,
-  restartFragment,
-  TestPublisher,
   TestViewer,
   waitFor,
 } from './test-peers.ts';
 
 /** Real WebRTC over loopback: werift peers on both sides of a listening app. */
-describe('media relay', () => {
-  let t: TestApp;
-  let base: string;
-  let auth: { authorization: string };
-  const states: Array<DomainEvents['live.stream']> = [];
-  const peers: Array<TestPublisher | TestViewer> = [];
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    auth = (await sellerWithShop(t.app)).seller.auth;
-    t.app.services.events.on('live.stream', (e) => void states.push(e));
-  });
-  afterAll(async () => {
-    await Promise.all(peers.map((p) => p.close()));
-    await t.close();
-  });
-
-  async function startLive(): Promise<{ id: string; streamKey: string }> {
-    const created = await t.app.inject({
-      method: 'POST',
-      url: '/api/v1/lives',
-      headers: auth,
-      payload: { title: 'Tomato harvest' },
-    });
-    const live = created.json().live as { id: string; streamKey: string };
-    await t.app.inject({ method: 'POST', url: `/api/v1/lives/${live.id}/start`, headers: auth });
-    return live;
-  }
-
-  async function publish(liveId: string, streamKey: string, codec: 'H264' | 'VP8' = 'H264') {
-    const publisher = new TestPublisher(codec);
-    peers.push(publisher);
-    const res = await postOffer(
-      `${base}/api/v1/lives/${liveId}/whip`,
-      await offerOf(publisher.pc),
-      { authorization: `Bearer ${streamKey}` },
-    );
-    expect(res.status).toBe(201);
-    await publisher.pc.setRemoteDescription({ type: 'answer', sdp: res.body });
-    await waitFor(() => publisher.pc.connectionState === 'connected', 'publisher connected');
-    publisher.start();
-    return { publisher, location: res.headers.get('location')! };
-  }
-
-  async function watch(liveId: string, codec: 'H264' | 'VP8' = 'H264') {
-    const viewer = new TestViewer(codec);
-    peers.push(viewer);
-    const res = await postOffer(`${base}/api/v1/lives/${liveId}/whep`, await offerOf(viewer.pc));
-    expect(res.status).toBe(201);
-    await viewer.pc.setRemoteDescription({ type: 'answer', sdp: res.body });
-    await waitFor(() => viewer.pc.connectionState === 'connected', 'viewer connected');
-    return { viewer, location: res.headers.get('location')! };
-  }
+describe('media relay: forwarding', () => {
+  const bed = new MediaTestBed();
+  beforeAll(() => bed.start());
+  afterAll(() => bed.close());
 
   /** Sequence numbers must step by one (retransmitted duplicates aside). */
   function expectContiguous(seqs: number[]) {
@@ -82,17 +21,14 @@ describe('media relay', () => {
   }
 
   it('fans one publisher out to two viewers, each with its own SSRC and numbering, starting at a keyframe', async () => {
-    const live = await startLive();
-    const { publisher } = await publish(live.id, live.streamKey);
-    await waitFor(
-      () => states.some((s) => s.liveId === live.id && s.state === 'live'),
-      'stream live',
-    );
+    const live = await bed.startLive();
+    const { publisher } = await bed.publish(live.id, live.streamKey);
+    await waitFor(() => bed.statesOf(live.id).includes('live'), 'stream live');
 
     const plisBefore = publisher.plis;
-    const { viewer: a } = await watch(live.id);
+    const { viewer: a } = await bed.watch(live.id);
     await waitFor(() => publisher.plis > plisBefore, 'PLI at the publisher after a viewer joined');
-    const { viewer: b } = await watch(live.id);
+    const { viewer: b } = await bed.watch(live.id);
     await waitFor(
       () =>
         a.received.video.length >= 40 &&
@@ -127,20 +63,20 @@ describe('media relay', () => {
   });
 
   it('lets a viewer who came early start at the first keyframe once the host goes on air', async () => {
-    const live = await startLive();
-    const { viewer } = await watch(live.id);
+    const live = await bed.startLive();
+    const { viewer } = await bed.watch(live.id);
     await new Promise((r) => setTimeout(r, 100));
     expect(viewer.received.video).toHaveLength(0);
-    await publish(live.id, live.streamKey);
+    await bed.publish(live.id, live.streamKey);
     await waitFor(() => viewer.received.video.length >= 10, 'media after the host arrived');
     expect(viewer.received.video[0]!.payload[0]).toBe(0x65);
   });
 
   it('answers a viewer NACK with a retransmission to that viewer only', async () => {
-    const live = await startLive();
-    await publish(live.id, live.streamKey);
-    const { viewer: a } = await watch(live.id);
-    const { viewer: b } = await watch(live.id);
+    const live = await bed.startLive();
+    await bed.publish(live.id, live.streamKey);
+    const { viewer: a } = await bed.watch(live.id);
+    const { viewer: b } = await bed.watch(live.id);
     await waitFor(
       () => a.received.video.length >= 20 && b.received.video.length >= 20,
       'media at both viewers',
@@ -159,128 +95,34 @@ describe('media relay', () => {
     expect(copies(b)).toHaveLength(1);
   });
 
-  it('lets a reconnecting host replace their stale publisher without a jump in the viewers\u2019 numbering', async () => {
-    const live = await startLive();
-    const first = await publish(live.id, live.streamKey);
-    const { viewer } = await watch(live.id);
-    await waitFor(() => viewer.received.video.length >= 20, 'media from the first publisher');
-    first.publisher.stop();
-    await new Promise((r) => setTimeout(r, 300)); // its last packets land first
-    const before = viewer.received.video.length;
-    const lastSeq = viewer.received.video[before - 1]!.header.sequenceNumber;
-
-    const second = await publish(live.id, live.streamKey, 'H264');
-    await waitFor(
-      () => viewer.received.video.length >= before + 20,
-      'media from the second publisher',
-    );
-    const after = viewer.received.video.slice(before);
-    expect(after[0]!.payload[0]).toBe(0x65);
-    expect(after[0]!.header.sequenceNumber).toBe((lastSeq + 1) & 0xffff);
-    expect(new Set(after.map((p) => p.header.ssrc))).toEqual(
-      new Set([viewer.announcedVideoSsrc()]),
-    );
-    // The first publisher's session is gone; the second one's is the live one.
-    expect((await fetch(`${base}${first.location}`, { method: 'DELETE' })).status).toBe(404);
-    expect((await fetch(`${base}${second.location}`, { method: 'DELETE' })).status).toBe(200);
-    await waitFor(
-      () => states.some((s) => s.liveId === live.id && s.state === 'offline'),
-      'stream offline',
-    );
-    const seen = states.filter((s) => s.liveId === live.id).map((s) => s.state);
-    expect(seen).toEqual(['live', 'reconnecting', 'live', 'offline']);
-  });
-
-  it('keeps the stream going through an ICE restart over PATCH', async () => {
-    const live = await startLive();
-    const { publisher, location } = await publish(live.id, live.streamKey);
-    const { viewer } = await watch(live.id);
-    await waitFor(() => viewer.received.video.length >= 10, 'media before the restart');
-    const previousAnswer = publisher.pc.remoteDescription!.sdp;
-
-    publisher.pc.restartIce();
-    const offer = await offerOf(publisher.pc);
-    const res = await fetch(`${base}${location}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': '*' },
-      body: restartFragment(offer),
-    });
-    expect(res.status).toBe(200);
-    const fragment = await res.text();
-    expect(/a=ice-ufrag:(\S+)/.exec(fragment)![1]).not.toBe(
-      /a=ice-ufrag:(\S+)/.exec(previousAnswer)![1],
-    );
-    await publisher.pc.setRemoteDescription({
-      type: 'answer',
-      sdp: answerAfterRestart(previousAnswer, fragment),
-    });
-    restartConnectivityChecks(publisher.pc); // the werift client has the same restart bug as the server
-
-    const before = viewer.received.video.length;
-    await waitFor(() => viewer.received.video.length >= before + 30, 'media after the restart');
-    expect(publisher.pc.connectionState).toBe('connected');
+  it('forwards viewers\u2019 keyframe requests to the publisher, at most one per 500 ms', async () => {
+    const live = await bed.startLive();
+    const { publisher } = await bed.publish(live.id, live.streamKey);
+    const { viewer } = await bed.watch(live.id);
+    await waitFor(() => viewer.received.video.length >= 10, 'media');
+    await new Promise((r) => setTimeout(r, 600)); // past the PLI of the join
+    const before = publisher.plis;
+    for (let i = 0; i < 3; i++) await viewer.pli(viewer.announcedVideoSsrc());
+    await waitFor(() => publisher.plis === before + 1, 'the first request forwarded at once');
+    await new Promise((r) => setTimeout(r, 800));
+    // The two others became one more, half a second later.
+    expect(publisher.plis).toBe(before + 2);
   });
 
   it('relays VP8 when that is what the host sends', async () => {
-    const live = await startLive();
-    await publish(live.id, live.streamKey, 'VP8');
-    const { viewer } = await watch(live.id, 'VP8');
+    const live = await bed.startLive();
+    await bed.publish(live.id, live.streamKey, 'VP8');
+    const { viewer } = await bed.watch(live.id, 'VP8');
     await waitFor(() => viewer.received.video.length >= 10, 'VP8 media');
     expect(viewer.received.video[0]!.payload.subarray(0, 2)).toEqual(Buffer.from([0x10, 0x00]));
     // A viewer that cannot decode VP8 is told so instead of getting a black screen.
     const h264Only = new TestViewer('H264');
-    peers.push(h264Only);
-    const res = await postOffer(`${base}/api/v1/lives/${live.id}/whep`, await offerOf(h264Only.pc));
+    bed.track(h264Only);
+    const res = await postOffer(
+      `${bed.base}/api/v1/lives/${live.id}/whep`,
+      await offerOf(h264Only.pc),
+    );
     expect(res.status).toBe(422);
     expect(JSON.parse(res.body).error.code).toBe('UNSUPPORTED_CODEC');
-  });
-
-  it('says reconnecting when the host goes silent, and offline when they do not come back', async () => {
-    const seen: string[] = [];
-    const gone: string[] = [];
-    const quiet = { warn: () => undefined, debug: () => undefined };
-    const relay = new LiveRelay(
-      'direct',
-      {
-        onState: (s) => void seen.push(s),
-        tap: () => undefined,
-        onPeerGone: (id) => void gone.push(id),
-        log: quiet,
-      },
-      { ...DEFAULT_RELAY_OPTIONS, mediaTimeoutMs: 300, giveUpMs: 2000 },
-    );
-    const publisher = new TestPublisher();
-    peers.push(publisher);
-    const offer = narrowOffer(await offerOf(publisher.pc), 'publisher');
-    const server = new PeerSession(createPeerConnection('publisher', DEFAULT_WEBRTC));
-    const answer = await server.answer(offer.sdp);
-    relay.setPublisher('p1', server.pc, offer.codecs);
-    await publisher.pc.setRemoteDescription({ type: 'answer', sdp: answer });
-    await waitFor(() => publisher.pc.connectionState === 'connected', 'publisher connected');
-    publisher.start();
-    await waitFor(() => seen.includes('live'), 'live');
-    publisher.stop();
-    await waitFor(() => seen.includes('reconnecting'), 'reconnecting');
-    publisher.start();
-    await waitFor(() => seen.length === 3, 'live again');
-    publisher.stop();
-    await waitFor(() => seen.includes('offline'), 'offline');
-    expect(seen).toEqual(['live', 'reconnecting', 'live', 'reconnecting', 'offline']);
-    expect(gone).toEqual(['p1']);
-    await relay.close(true);
-  });
-
-  it('closes every peer when the show ends', async () => {
-    const live = await startLive();
-    await publish(live.id, live.streamKey);
-    const { location } = await watch(live.id);
-    expect(t.app.media.stats(live.id).lives[live.id]).toMatchObject({
-      viewers: 1,
-      hasPublisher: true,
-    });
-    await t.app.inject({ method: 'POST', url: `/api/v1/lives/${live.id}/end`, headers: auth });
-    await waitFor(() => t.app.media.stats(live.id).lives[live.id] === undefined, 'relay closed');
-    expect((await fetch(`${base}${location}`, { method: 'DELETE' })).status).toBe(404);
-    expect(states.filter((s) => s.liveId === live.id).at(-1)?.state).toBe('offline');
   });
 });

@@ -3,10 +3,13 @@
  * RTP the way an encoder would (keyframes on a timer and on PLI), and viewers that record
  * what they receive. Used by tests only.
  */
+import type { AddressInfo } from 'node:net';
 import {
   GenericNack,
   MediaStreamTrack,
+  PictureLossIndication,
   RTCPeerConnection,
+  RtcpPayloadSpecificFeedback,
   RTCRtpCodecParameters,
   RtcpTransportLayerFeedback,
   RtpHeader,
@@ -20,6 +23,9 @@ import {
   useTWCC,
   type RTCRtpTransceiver,
 } from 'werift';
+import type { DomainEvents } from '../lib/domain-events.ts';
+import { sellerWithShop } from '../test/factories.ts';
+import { createTestApp, type TestApp } from '../test/test-app.ts';
 
 export type VideoCodec = 'H264' | 'VP8';
 
@@ -193,6 +199,13 @@ export class TestViewer {
     return Number(/a=ssrc:(\d+)/.exec(video)![1]);
   }
 
+  /** What a browser's decoder sends when it lost the picture. */
+  async pli(mediaSsrc: number): Promise<void> {
+    const receiver = this.transceivers.video.receiver;
+    const feedback = new PictureLossIndication({ senderSsrc: receiver.rtcpSsrc, mediaSsrc });
+    await receiver.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback })]);
+  }
+
   async nack(mediaSsrc: number, lost: number[]): Promise<void> {
     const receiver = this.transceivers.video.receiver;
     const feedback = new GenericNack({
@@ -252,4 +265,85 @@ export async function postOffer(url: string, sdp: string, headers: Record<string
     body: sdp,
   });
   return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+/** A listening app with a host, where tests publish and watch over real WebRTC. */
+export class MediaTestBed {
+  t!: TestApp;
+  base = '';
+  auth = { authorization: '' };
+  readonly states: Array<DomainEvents['live.stream']> = [];
+  private readonly peers: Array<TestPublisher | TestViewer> = [];
+
+  async start(): Promise<void> {
+    this.t = await createTestApp();
+    await this.t.app.listen({ port: 0, host: '127.0.0.1' });
+    this.base = `http://127.0.0.1:${(this.t.app.server.address() as AddressInfo).port}`;
+    this.auth = (await sellerWithShop(this.t.app)).seller.auth;
+    this.t.app.services.events.on('live.stream', (e) => void this.states.push(e));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.peers.map((p) => p.close()));
+    await this.t.close();
+  }
+
+  track<T extends TestPublisher | TestViewer>(peer: T): T {
+    this.peers.push(peer);
+    return peer;
+  }
+
+  statesOf(liveId: string): string[] {
+    return this.states.filter((s) => s.liveId === liveId).map((s) => s.state);
+  }
+
+  async startLive(): Promise<{ id: string; streamKey: string }> {
+    const { app } = this.t;
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/lives',
+      headers: this.auth,
+      payload: { title: 'Tomato harvest' },
+    });
+    const live = created.json().live as { id: string; streamKey: string };
+    await app.inject({ method: 'POST', url: `/api/v1/lives/${live.id}/start`, headers: this.auth });
+    return live;
+  }
+
+  async endLive(liveId: string): Promise<void> {
+    await this.t.app.inject({
+      method: 'POST',
+      url: `/api/v1/lives/${liveId}/end`,
+      headers: this.auth,
+    });
+  }
+
+  /** Publishes with the stream key, as OBS does, and starts sending. */
+  async publish(liveId: string, streamKey: string, codec: VideoCodec = 'H264') {
+    const publisher = this.track(new TestPublisher(codec));
+    const res = await postOffer(
+      `${this.base}/api/v1/lives/${liveId}/whip`,
+      await offerOf(publisher.pc),
+      {
+        authorization: `Bearer ${streamKey}`,
+      },
+    );
+    if (res.status !== 201) throw new Error(`WHIP answered ${res.status}: ${res.body}`);
+    await publisher.pc.setRemoteDescription({ type: 'answer', sdp: res.body });
+    await waitFor(() => publisher.pc.connectionState === 'connected', 'publisher connected');
+    publisher.start();
+    return { publisher, location: res.headers.get('location')! };
+  }
+
+  async watch(liveId: string, codec: VideoCodec = 'H264') {
+    const viewer = this.track(new TestViewer(codec));
+    const res = await postOffer(
+      `${this.base}/api/v1/lives/${liveId}/whep`,
+      await offerOf(viewer.pc),
+    );
+    if (res.status !== 201) throw new Error(`WHEP answered ${res.status}: ${res.body}`);
+    await viewer.pc.setRemoteDescription({ type: 'answer', sdp: res.body });
+    await waitFor(() => viewer.pc.connectionState === 'connected', 'viewer connected');
+    return { viewer, location: res.headers.get('location')! };
+  }
 }
