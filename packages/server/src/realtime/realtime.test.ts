@@ -154,7 +154,7 @@ describe('live room', () => {
       const late = await join({ live: own });
       const recent = helloOf(late).recentChat as Array<{ text: string; seq: number }>;
       expect(recent.map((e) => e.text)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 6}`));
-      expect(recent.at(-1)!.seq).toBeLessThanOrEqual(helloOf(late).seq);
+      expect(recent.at(-1)!.seq).toBeLessThanOrEqual(helloOf(late).seq as number);
       await closeAll();
     });
 
