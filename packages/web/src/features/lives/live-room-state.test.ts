@@ -164,4 +164,19 @@ describe('roomReducer', () => {
     expect(s.lastError).toEqual({ code: 'RATE_LIMITED', message: 'slow down', at: 1000 });
     expect(roomReducer(s, { type: 'clear-error' }).lastError).toBeNull();
   });
+
+  it("follows the host's video from stream events", () => {
+    const s = run(hello);
+    expect(s.stream).toBeNull();
+    const dropped = run(
+      hello,
+      { type: 'stream', seq: 4, liveId: 'L', state: 'live' },
+      { type: 'stream', seq: 5, liveId: 'L', state: 'reconnecting' },
+    );
+    expect(dropped.stream).toBe('reconnecting');
+    const back = roomReducer(dropped, ev({ type: 'stream', seq: 6, liveId: 'L', state: 'live' }));
+    expect(back.stream).toBe('live');
+    const ended = roomReducer(back, ev({ type: 'live', seq: 7, liveId: 'L', status: 'ended' }));
+    expect(ended).toMatchObject({ status: 'ended', stream: 'offline' });
+  });
 });

@@ -50,6 +50,11 @@ export interface RoomState {
   lastError: { code: string; message: string; at: number } | null;
   /** The room could not replay everything we missed while away. */
   missedSome: boolean;
+  /**
+   * The host's video as the server sees it (`stream` events): on air, dropped and awaited, or
+   * gone. Null until the first event: the room only speaks when it changes.
+   */
+  stream: 'live' | 'reconnecting' | 'offline' | null;
 }
 
 export const CHAT_KEEP = 150;
@@ -68,6 +73,7 @@ export const initialRoomState: RoomState = {
   orders: [],
   lastError: null,
   missedSome: false,
+  stream: null,
 };
 
 export type RoomAction =
@@ -203,7 +209,14 @@ function applyEvent(state: RoomState, e: LiveEvent, now: number): RoomState {
         pinned: withStock(state.pinned, e.productId, 0),
       };
     case 'live':
-      return { ...state, status: e.status, canChat: e.status === 'ended' ? false : state.canChat };
+      return {
+        ...state,
+        status: e.status,
+        canChat: e.status === 'ended' ? false : state.canChat,
+        stream: e.status === 'ended' ? 'offline' : state.stream,
+      };
+    case 'stream':
+      return { ...state, stream: e.state };
     case 'order':
       return { ...state, orders: addOrders(state.orders, [liveOrder(e.order, now)]) };
     case 'error':

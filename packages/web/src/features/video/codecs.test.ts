@@ -7,7 +7,11 @@ const h264 = (profile: string, mode = '1'): CodecCapability => ({
   sdpFmtpLine: `level-asymmetry-allowed=1;packetization-mode=${mode};profile-level-id=${profile}`,
 });
 const vp8: CodecCapability = { mimeType: 'video/VP8', clockRate: 90000 };
-const vp9: CodecCapability = { mimeType: 'video/VP9', clockRate: 90000, sdpFmtpLine: 'profile-id=0' };
+const vp9: CodecCapability = {
+  mimeType: 'video/VP9',
+  clockRate: 90000,
+  sdpFmtpLine: 'profile-id=0',
+};
 const av1: CodecCapability = { mimeType: 'video/AV1', clockRate: 90000 };
 const rtx: CodecCapability = { mimeType: 'video/rtx', clockRate: 90000 };
 const red: CodecCapability = { mimeType: 'video/red', clockRate: 90000 };
@@ -16,7 +20,18 @@ const ulpfec: CodecCapability = { mimeType: 'video/ulpfec', clockRate: 90000 };
 describe('preferredCodecs', () => {
   it('puts constrained-baseline H.264 first, then other H.264 in mode 1, then VP8, then RTX', () => {
     // The order Chromium lists them in.
-    const caps = [vp8, rtx, vp9, h264('64001f'), h264('42001f', '0'), h264('42001f'), h264('42e01f'), av1, red, ulpfec];
+    const caps = [
+      vp8,
+      rtx,
+      vp9,
+      h264('64001f'),
+      h264('42001f', '0'),
+      h264('42001f'),
+      h264('42e01f'),
+      av1,
+      red,
+      ulpfec,
+    ];
     expect(preferredCodecs('video', caps)).toEqual([
       h264('42e01f'),
       h264('42001f'),
@@ -36,7 +51,12 @@ describe('preferredCodecs', () => {
   });
 
   it('keeps only Opus for audio', () => {
-    const opus = { mimeType: 'audio/opus', clockRate: 48000, channels: 2, sdpFmtpLine: 'minptime=10;useinbandfec=1' };
+    const opus = {
+      mimeType: 'audio/opus',
+      clockRate: 48000,
+      channels: 2,
+      sdpFmtpLine: 'minptime=10;useinbandfec=1',
+    };
     const caps = [
       { mimeType: 'audio/red', clockRate: 48000, channels: 2 },
       opus,

@@ -19,22 +19,47 @@ describe('player state', () => {
     ]);
     expect(s).toMatchObject({ phase: 'playing', transport: 'webrtc', firstFrameMs: 420 });
     // The first frame is timed once, from the first start.
-    const later = run([{ type: 'lost' }, { type: 'start', transport: 'webrtc', at: 9000 }, { type: 'frames', at: 9500 }], s);
+    const later = run(
+      [
+        { type: 'lost' },
+        { type: 'start', transport: 'webrtc', at: 9000 },
+        { type: 'frames', at: 9500 },
+      ],
+      s,
+    );
     expect(later.firstFrameMs).toBe(420);
   });
 
   it('stays "reconnecting" while it reconnects, until frames come back', () => {
-    const playing = run([{ type: 'start', transport: 'webrtc', at: 0 }, { type: 'frames', at: 10 }]);
+    const playing = run([
+      { type: 'start', transport: 'webrtc', at: 0 },
+      { type: 'frames', at: 10 },
+    ]);
     const lost = run([{ type: 'lost' }], playing);
     expect(lost.phase).toBe('reconnecting');
-    expect(run([{ type: 'retry', attempt: 1, at: 2000, cannotConnect: false }], lost)).toMatchObject({ phase: 'reconnecting', attempt: 1, retryAt: 2000 });
-    const again = run([{ type: 'retry', attempt: 1, at: 2000, cannotConnect: false }, { type: 'start', transport: 'webrtc', at: 2000 }, { type: 'connected' }], lost);
+    expect(
+      run([{ type: 'retry', attempt: 1, at: 2000, cannotConnect: false }], lost),
+    ).toMatchObject({ phase: 'reconnecting', attempt: 1, retryAt: 2000 });
+    const again = run(
+      [
+        { type: 'retry', attempt: 1, at: 2000, cannotConnect: false },
+        { type: 'start', transport: 'webrtc', at: 2000 },
+        { type: 'connected' },
+      ],
+      lost,
+    );
     expect(again.phase).toBe('waiting');
-    expect(run([{ type: 'frames', at: 2300 }], again)).toMatchObject({ phase: 'playing', attempt: 0 });
+    expect(run([{ type: 'frames', at: 2300 }], again)).toMatchObject({
+      phase: 'playing',
+      attempt: 0,
+    });
   });
 
   it('says it cannot connect when WebRTC never got through', () => {
-    const s = run([{ type: 'start', transport: 'webrtc', at: 0 }, { type: 'retry', attempt: 1, at: 1000, cannotConnect: true }]);
+    const s = run([
+      { type: 'start', transport: 'webrtc', at: 0 },
+      { type: 'retry', attempt: 1, at: 1000, cannotConnect: true },
+    ]);
     expect(s.phase).toBe('retrying');
     // A new attempt keeps saying so until something works.
     expect(run([{ type: 'start', transport: 'webrtc', at: 1000 }], s).phase).toBe('retrying');
@@ -51,7 +76,10 @@ describe('player state', () => {
   });
 
   it('notices stalls and silence only where they mean something', () => {
-    const playing = run([{ type: 'start', transport: 'webrtc', at: 0 }, { type: 'frames', at: 1 }]);
+    const playing = run([
+      { type: 'start', transport: 'webrtc', at: 0 },
+      { type: 'frames', at: 1 },
+    ]);
     expect(run([{ type: 'quiet' }], playing)).toBe(playing);
     const stalled = run([{ type: 'stalled' }], playing);
     expect(stalled.phase).toBe('waiting');
@@ -60,7 +88,11 @@ describe('player state', () => {
   });
 
   it('stop forgets everything but the first-frame time', () => {
-    const s = run([{ type: 'start', transport: 'webrtc', at: 0 }, { type: 'frames', at: 300 }, { type: 'stop' }]);
+    const s = run([
+      { type: 'start', transport: 'webrtc', at: 0 },
+      { type: 'frames', at: 300 },
+      { type: 'stop' },
+    ]);
     expect(s).toEqual({ ...initialPlayerState, firstFrameMs: 300 });
     expect(run([{ type: 'lost' }], s)).toBe(s);
   });
@@ -68,7 +100,10 @@ describe('player state', () => {
 
 describe('videoView', () => {
   const at = (actions: PlayerAction[]) => run(actions);
-  const playing = at([{ type: 'start', transport: 'webrtc', at: 0 }, { type: 'frames', at: 1 }]);
+  const playing = at([
+    { type: 'start', transport: 'webrtc', at: 0 },
+    { type: 'frames', at: 1 },
+  ]);
   const waiting = at([{ type: 'start', transport: 'webrtc', at: 0 }, { type: 'connected' }]);
   const quiet = run([{ type: 'quiet' }], waiting);
 
@@ -95,7 +130,13 @@ describe('videoView', () => {
 
   it('shows our own connection trouble', () => {
     expect(videoView('live', 'live', run([{ type: 'lost' }], playing))).toBe('reconnecting');
-    expect(videoView('live', 'live', run([{ type: 'retry', attempt: 2, at: 0, cannotConnect: true }], waiting))).toBe('retrying');
+    expect(
+      videoView(
+        'live',
+        'live',
+        run([{ type: 'retry', attempt: 2, at: 0, cannotConnect: true }], waiting),
+      ),
+    ).toBe('retrying');
     expect(videoView('live', null, initialPlayerState)).toBe('connecting');
   });
 });

@@ -8,7 +8,8 @@
  */
 
 export type Transport = 'webrtc' | 'hls';
-export type PlayerPhase = 'idle' | 'connecting' | 'waiting' | 'playing' | 'reconnecting' | 'retrying';
+export type PlayerPhase =
+  'idle' | 'connecting' | 'waiting' | 'playing' | 'reconnecting' | 'retrying';
 export type HostStream = 'live' | 'reconnecting' | 'offline';
 
 export interface PlayerState {

@@ -27,7 +27,11 @@ describe('publisher state', () => {
   });
 
   it('reconnects after a blip; on air again counts from the reconnection', () => {
-    const live = run([{ type: 'camera', status: 'on' }, { type: 'publish' }, { type: 'connected', at: 1000 }]);
+    const live = run([
+      { type: 'camera', status: 'on' },
+      { type: 'publish' },
+      { type: 'connected', at: 1000 },
+    ]);
     const lost = run([{ type: 'lost' }], live);
     expect(phaseOf(lost)).toBe('reconnecting');
     const waiting = run([{ type: 'retry', attempt: 2, at: 5000 }], lost);
@@ -59,23 +63,45 @@ describe('publisher state', () => {
   });
 
   it('a second publish while on air changes nothing', () => {
-    const live = run([{ type: 'camera', status: 'on' }, { type: 'publish' }, { type: 'connected', at: 1 }]);
+    const live = run([
+      { type: 'camera', status: 'on' },
+      { type: 'publish' },
+      { type: 'connected', at: 1 },
+    ]);
     expect(run([{ type: 'publish' }], live)).toBe(live);
   });
 
   it('stopping goes back to the preview, or offline without a camera', () => {
-    const live = run([{ type: 'camera', status: 'on' }, { type: 'publish' }, { type: 'connected', at: 1 }]);
+    const live = run([
+      { type: 'camera', status: 'on' },
+      { type: 'publish' },
+      { type: 'connected', at: 1 },
+    ]);
     expect(phaseOf(run([{ type: 'stopped' }], live))).toBe('preview');
-    expect(phaseOf(run([{ type: 'stopped' }, { type: 'camera', status: 'off' }], live))).toBe('offline');
+    expect(phaseOf(run([{ type: 'stopped' }, { type: 'camera', status: 'off' }], live))).toBe(
+      'offline',
+    );
   });
 
   it('a camera that fails is off with the reason; a camera that works clears it', () => {
-    const s = run([{ type: 'camera', status: 'starting' }, { type: 'camera-failed', error: { kind: 'camera-denied' } }]);
+    const s = run([
+      { type: 'camera', status: 'starting' },
+      { type: 'camera-failed', error: { kind: 'camera-denied' } },
+    ]);
     expect(s).toMatchObject({ camera: 'off', error: { kind: 'camera-denied' } });
     expect(run([{ type: 'camera', status: 'on' }], s).error).toBeNull();
     // …but not a publishing error.
-    const u = run([{ type: 'failed', error: { kind: 'unauthorized' } }, { type: 'camera', status: 'on' }]);
+    const u = run([
+      { type: 'failed', error: { kind: 'unauthorized' } },
+      { type: 'camera', status: 'on' },
+    ]);
     expect(u.error).toEqual({ kind: 'unauthorized' });
+    // A device switch that fails keeps the camera that works.
+    const on = run([
+      { type: 'camera', status: 'on' },
+      { type: 'camera-failed', error: { kind: 'camera-busy' }, stillOn: true },
+    ]);
+    expect(on).toMatchObject({ camera: 'on', error: { kind: 'camera-busy' } });
   });
 });
 

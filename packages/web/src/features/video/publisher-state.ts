@@ -63,7 +63,8 @@ export const initialPublisherState: PublisherState = {
 
 export type PublisherAction =
   | { type: 'camera'; status: CameraStatus }
-  | { type: 'camera-failed'; error: PublisherError }
+  /** `stillOn`: switching devices failed, the previous camera keeps going. */
+  | { type: 'camera-failed'; error: PublisherError; stillOn?: boolean }
   | { type: 'publish' }
   | { type: 'connected'; at: number }
   | { type: 'lost'; error?: PublisherError }
@@ -85,7 +86,7 @@ export function publisherReducer(s: PublisherState, a: PublisherAction): Publish
         error: a.status === 'on' && s.error?.kind.startsWith('camera-') ? null : s.error,
       };
     case 'camera-failed':
-      return { ...s, camera: 'off', error: a.error };
+      return { ...s, camera: a.stillOn ? s.camera : 'off', error: a.error };
     case 'publish':
       if (s.broadcast !== 'idle') return s;
       return { ...s, broadcast: 'connecting', attempt: 0, retryAt: null, error: null };
@@ -106,7 +107,14 @@ export function publisherReducer(s: PublisherState, a: PublisherAction): Publish
       if (s.broadcast === 'idle') return s;
       return { ...s, broadcast: 'reconnecting', attempt: a.attempt, retryAt: a.at };
     case 'failed':
-      return { ...s, broadcast: 'idle', attempt: 0, retryAt: null, liveSince: null, error: a.error };
+      return {
+        ...s,
+        broadcast: 'idle',
+        attempt: 0,
+        retryAt: null,
+        liveSince: null,
+        error: a.error,
+      };
     case 'stopped':
       return { ...s, broadcast: 'idle', attempt: 0, retryAt: null, liveSince: null };
   }

@@ -53,7 +53,10 @@ describe('trickle fragments', () => {
     const frag = trickleFragment({
       credentials: { ufrag: 'abcd', pwd: 'secretsecretsecretsecret' },
       firstSection: { kind: 'audio', mid: '0' },
-      candidates: ['candidate:2 1 udp 1 10.0.0.1 5000 typ host', 'a=candidate:3 1 udp 1 ::1 5 typ host'],
+      candidates: [
+        'candidate:2 1 udp 1 10.0.0.1 5000 typ host',
+        'a=candidate:3 1 udp 1 ::1 5 typ host',
+      ],
       endOfCandidates: true,
     });
     expect(frag).toBe(

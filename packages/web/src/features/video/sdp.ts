@@ -45,7 +45,8 @@ export function iceCredentialsOf(sdp: string): IceCredentials | null {
 export function sectionsOf(sdp: string): Array<{ kind: string; mid: string | null }> {
   const out: Array<{ kind: string; mid: string | null }> = [];
   for (const line of linesOf(sdp)) {
-    if (line.startsWith('m=')) out.push({ kind: line.slice(2).split(' ')[0] ?? 'audio', mid: null });
+    if (line.startsWith('m='))
+      out.push({ kind: line.slice(2).split(' ')[0] ?? 'audio', mid: null });
     else if (line.startsWith('a=mid:') && out.length > 0) out[out.length - 1]!.mid = line.slice(6);
   }
   return out;
@@ -98,7 +99,8 @@ export function parseFragment(fragment: string): ParsedFragment {
  * Everything else stays as first negotiated: WHIP never renegotiates media.
  */
 export function withRestartedIce(remoteSdp: string, fragment: ParsedFragment): string {
-  if (!fragment.ufrag || !fragment.pwd) throw new Error('The ICE restart answer has no credentials');
+  if (!fragment.ufrag || !fragment.pwd)
+    throw new Error('The ICE restart answer has no credentials');
   const out: string[] = [];
   let section = -1;
   const flushCandidates = () => {

@@ -38,12 +38,32 @@ function report(o: {
       qualityLimitationReason: 'none',
       codecId: 'COT01_96',
     },
-    { id: 'OT01A', type: 'outbound-rtp', kind: 'audio', bytesSent: o.audioBytes, packetsSent: o.audioPackets },
+    {
+      id: 'OT01A',
+      type: 'outbound-rtp',
+      kind: 'audio',
+      bytesSent: o.audioBytes,
+      packetsSent: o.audioPackets,
+    },
   ];
   if (o.withRemote !== false) {
     stats.push(
-      { id: 'RI1', type: 'remote-inbound-rtp', kind: 'video', packetsLost: o.lost ?? 0, fractionLost: o.fraction ?? 0, roundTripTime: o.rtt ?? 0.05 },
-      { id: 'RI2', type: 'remote-inbound-rtp', kind: 'audio', packetsLost: 0, fractionLost: 0, roundTripTime: 0.048 },
+      {
+        id: 'RI1',
+        type: 'remote-inbound-rtp',
+        kind: 'video',
+        packetsLost: o.lost ?? 0,
+        fractionLost: o.fraction ?? 0,
+        roundTripTime: o.rtt ?? 0.05,
+      },
+      {
+        id: 'RI2',
+        type: 'remote-inbound-rtp',
+        kind: 'audio',
+        packetsLost: 0,
+        fractionLost: 0,
+        roundTripTime: 0.048,
+      },
     );
   }
   return stats;
@@ -51,7 +71,18 @@ function report(o: {
 
 describe('uplinkSample', () => {
   it('adds up what is sent and takes the worst receiver report', () => {
-    const s = uplinkSample(report({ videoBytes: 1000, audioBytes: 200, videoPackets: 10, audioPackets: 5, lost: 3, fraction: 0.02, rtt: 0.08 }), 5000);
+    const s = uplinkSample(
+      report({
+        videoBytes: 1000,
+        audioBytes: 200,
+        videoPackets: 10,
+        audioPackets: 5,
+        lost: 3,
+        fraction: 0.02,
+        rtt: 0.08,
+      }),
+      5000,
+    );
     expect(s).toMatchObject({
       at: 5000,
       bytesSent: 1200,
@@ -69,7 +100,10 @@ describe('uplinkSample', () => {
   });
 
   it('falls back to the candidate pair for the round trip when the server sends no reports', () => {
-    const s = uplinkSample(report({ videoBytes: 1, audioBytes: 1, videoPackets: 1, audioPackets: 1, withRemote: false }), 1);
+    const s = uplinkSample(
+      report({ videoBytes: 1, audioBytes: 1, videoPackets: 1, audioPackets: 1, withRemote: false }),
+      1,
+    );
     expect(s.rttMs).toBe(42);
     expect(s.packetsLost).toBeNull();
     expect(s.fractionLost).toBeNull();
@@ -85,27 +119,68 @@ describe('uplinkSample', () => {
 
 describe('uplinkHealth', () => {
   it('is unknown on the first sample', () => {
-    const s = uplinkSample(report({ videoBytes: 0, audioBytes: 0, videoPackets: 0, audioPackets: 0 }), 0);
+    const s = uplinkSample(
+      report({ videoBytes: 0, audioBytes: 0, videoPackets: 0, audioPackets: 0 }),
+      0,
+    );
     expect(uplinkHealth(null, s).level).toBe('unknown');
   });
 
   it('turns a second of 700 kbit/s, no loss and 50 ms into good', () => {
-    const a = uplinkSample(report({ videoBytes: 0, audioBytes: 0, videoPackets: 0, audioPackets: 0 }), 1000);
-    const b = uplinkSample(report({ videoBytes: 83_750, audioBytes: 3_750, videoPackets: 80, audioPackets: 50 }), 2000);
-    expect(uplinkHealth(a, b)).toMatchObject({ level: 'good', kbps: 700, lossPct: 0, rttMs: 50, fps: 24, codec: 'H264' });
+    const a = uplinkSample(
+      report({ videoBytes: 0, audioBytes: 0, videoPackets: 0, audioPackets: 0 }),
+      1000,
+    );
+    const b = uplinkSample(
+      report({ videoBytes: 83_750, audioBytes: 3_750, videoPackets: 80, audioPackets: 50 }),
+      2000,
+    );
+    expect(uplinkHealth(a, b)).toMatchObject({
+      level: 'good',
+      kbps: 700,
+      lossPct: 0,
+      rttMs: 50,
+      fps: 24,
+      codec: 'H264',
+    });
   });
 
   it('counts loss from the reports: 5 lost of 100 sent is weak', () => {
-    const a = uplinkSample(report({ videoBytes: 0, audioBytes: 0, videoPackets: 0, audioPackets: 0, lost: 10 }), 0);
-    const b = uplinkSample(report({ videoBytes: 60_000, audioBytes: 4000, videoPackets: 80, audioPackets: 20, lost: 15 }), 1000);
+    const a = uplinkSample(
+      report({ videoBytes: 0, audioBytes: 0, videoPackets: 0, audioPackets: 0, lost: 10 }),
+      0,
+    );
+    const b = uplinkSample(
+      report({
+        videoBytes: 60_000,
+        audioBytes: 4000,
+        videoPackets: 80,
+        audioPackets: 20,
+        lost: 15,
+      }),
+      1000,
+    );
     const h = uplinkHealth(a, b);
     expect(h.lossPct).toBe(5);
     expect(h.level).toBe('weak');
   });
 
   it('uses retransmissions as the loss estimate without reports', () => {
-    const a = uplinkSample(report({ videoBytes: 0, audioBytes: 0, videoPackets: 0, audioPackets: 0, withRemote: false }), 0);
-    const b = uplinkSample(report({ videoBytes: 100_000, audioBytes: 0, videoPackets: 100, audioPackets: 0, retransmitted: 12, withRemote: false }), 1000);
+    const a = uplinkSample(
+      report({ videoBytes: 0, audioBytes: 0, videoPackets: 0, audioPackets: 0, withRemote: false }),
+      0,
+    );
+    const b = uplinkSample(
+      report({
+        videoBytes: 100_000,
+        audioBytes: 0,
+        videoPackets: 100,
+        audioPackets: 0,
+        retransmitted: 12,
+        withRemote: false,
+      }),
+      1000,
+    );
     expect(uplinkHealth(a, b)).toMatchObject({ lossPct: 12, level: 'bad', rttMs: 42 });
   });
 });

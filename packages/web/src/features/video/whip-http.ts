@@ -118,7 +118,11 @@ export async function postOffer(
   const location = response.headers.get('location');
   const answer = await response.text();
   if (!location || !answer.startsWith('v=')) {
-    throw new MediaSessionError('BAD_ANSWER', 'The server answered without a session', response.status);
+    throw new MediaSessionError(
+      'BAD_ANSWER',
+      'The server answered without a session',
+      response.status,
+    );
   }
   return {
     answer,
@@ -127,7 +131,8 @@ export async function postOffer(
   };
 }
 
-export type PatchResult = { status: 204; etag: string | null } | { status: 200; etag: string | null; fragment: string };
+export type PatchResult =
+  { status: 204; etag: string | null } | { status: 200; etag: string | null; fragment: string };
 
 /**
  * PATCH a fragment to the session: trickled candidates (204), or new credentials for an ICE

@@ -1,0 +1,434 @@
+/**
+ * The live room's player: WebRTC over WHEP first (sub-second delay), HLS when WebRTC cannot
+ * connect or the node is full. Browser only; its states are `player-state.ts`.
+ *
+ * - WHEP: recvonly audio + video, the offer POSTed at once (the server answers even before
+ *   the host publishes and starts us at the next keyframe), DELETE on leave.
+ * - Not connected within CONNECT_TIMEOUT_MS, or a 503 with `details.fallback: "hls"` (or a
+ *   codec this browser cannot take): HLS if the show has an HLS URL — hls.js, or Safari's own
+ *   player on iPhone/iPad — else "can't connect, retrying" with backoff.
+ * - A connection that drops: ICE restart on the same session, then a new session, with
+ *   backoff. A picture that stays frozen while the host is on air: a new session.
+ */
+import type Hls from 'hls.js';
+import { backoffDelay } from './backoff.ts';
+import { hlsEngine } from './fit.ts';
+import { SignalledPeer } from './peer.ts';
+import {
+  initialPlayerState,
+  playerReducer,
+  type HostStream,
+  type PlayerAction,
+  type PlayerState,
+} from './player-state.ts';
+import { MediaSessionError } from './whip-http.ts';
+
+export const CONNECT_TIMEOUT_MS = 5000;
+const DISCONNECTED_GRACE_MS = 2000;
+const RESTART_TIMEOUT_MS = 4000;
+const FRAME_CHECK_MS = 500;
+/** Frames not advancing for this long while playing: stalled. */
+const STALL_MS = 2500;
+/** Connected without a picture for this long: nobody seems to be sending. */
+const QUIET_MS = 4000;
+/** Frozen this long although the room says the host is on air: a new session. */
+const FROZEN_WHILE_LIVE_MS = 8000;
+
+export interface PlayerSources {
+  whep: string;
+  hls: string | null;
+}
+
+type Timer = ReturnType<typeof setTimeout> | undefined;
+
+export class Player {
+  private state: PlayerState = initialPlayerState;
+  private peer: SignalledPeer | null = null;
+  private hls: Hls | null = null;
+  private nativeHls = false;
+  private generation = 0;
+  private attempt = 0;
+  private running = false;
+  private troubled: number | null = null;
+  private everConnected = false;
+  private host: HostStream | null = null;
+  private abort: AbortController | null = null;
+  private timers: { connect: Timer; grace: Timer; retry: Timer } = {
+    connect: undefined,
+    grace: undefined,
+    retry: undefined,
+  };
+  private frameTimer: ReturnType<typeof setInterval> | undefined;
+  private lastFrames = -1;
+  private lastTime = -1;
+  private lastAdvanceAt = 0;
+  private waitingSince = 0;
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private sources: PlayerSources,
+    private readonly onState: (state: PlayerState) => void,
+  ) {}
+
+  get current(): PlayerState {
+    return this.state;
+  }
+
+  private dispatch(action: PlayerAction): void {
+    const next = playerReducer(this.state, action);
+    if (next === this.state) return;
+    this.state = next;
+    this.onState(next);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.attempt = 0;
+    this.everConnected = false;
+    this.frameTimer = setInterval(() => this.checkFrames(), FRAME_CHECK_MS);
+    void this.connectWebRtc();
+  }
+
+  /** The URLs changed (HLS became available): used from the next attempt on. */
+  setSources(sources: PlayerSources): void {
+    this.sources = sources;
+  }
+
+  /** What the room says about the host's stream. */
+  setHostStream(host: HostStream | null): void {
+    const was = this.host;
+    this.host = host;
+    // The host is back: a player waiting out a backoff tries at once.
+    if (host === 'live' && was !== 'live') this.retryNow();
+  }
+
+  /** The network came back, or the page became visible again. */
+  retryNow(): void {
+    if (!this.running || !this.timers.retry) return;
+    clearTimeout(this.timers.retry);
+    this.timers.retry = undefined;
+    void this.connectWebRtc();
+  }
+
+  async stop(opts: { keepalive?: boolean } = {}): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.generation++;
+    clearInterval(this.frameTimer);
+    this.clearTimers();
+    this.abort?.abort();
+    this.dispatch({ type: 'stop' });
+    const closing = this.teardown(opts.keepalive ?? false);
+    this.video.srcObject = null;
+    await closing;
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.timers.connect);
+    clearTimeout(this.timers.grace);
+    clearTimeout(this.timers.retry);
+    this.timers = { connect: undefined, grace: undefined, retry: undefined };
+  }
+
+  /** Closes whatever plays now (DELETE the WHEP session; stop HLS). */
+  private teardown(keepalive = false): Promise<void> {
+    const peer = this.peer;
+    this.peer = null;
+    if (this.hls) {
+      this.hls.destroy();
+      this.hls = null;
+    }
+    if (this.nativeHls) {
+      this.nativeHls = false;
+      this.video.removeAttribute('src');
+      this.video.load();
+    }
+    return peer?.close({ sendDelete: true, keepalive }) ?? Promise.resolve();
+  }
+
+  /**
+   * Starts playback. Unmuted autoplay is refused until the viewer has tapped the page: then
+   * it plays muted, and the unmute button says so.
+   */
+  private play(): void {
+    const video = this.video;
+    video.play().catch(() => {
+      if (video.muted) return;
+      video.muted = true;
+      video.play().catch(() => undefined);
+    });
+  }
+
+  // ---- WebRTC ------------------------------------------------------------------------
+
+  private async connectWebRtc(): Promise<void> {
+    const gen = ++this.generation;
+    this.troubled = null;
+    this.clearTimers();
+    this.abort?.abort();
+    const abort = new AbortController();
+    this.abort = abort;
+    await this.teardown();
+    if (gen !== this.generation) return;
+    this.dispatch({ type: 'start', transport: 'webrtc', at: Date.now() });
+    this.watchFirstFrame(gen);
+    this.timers.connect = setTimeout(() => this.cannotConnect(gen), CONNECT_TIMEOUT_MS);
+    const stream = new MediaStream();
+    try {
+      const peer = await SignalledPeer.open(
+        { url: this.sources.whep },
+        (pc) => {
+          pc.addTransceiver('audio', { direction: 'recvonly' });
+          pc.addTransceiver('video', { direction: 'recvonly' });
+          pc.addEventListener('track', (e) => {
+            if (!stream.getTracks().includes(e.track)) stream.addTrack(e.track);
+          });
+        },
+        abort.signal,
+      );
+      if (gen !== this.generation) {
+        await peer.close({ sendDelete: true });
+        return;
+      }
+      this.peer = peer;
+      this.video.srcObject = stream;
+      this.play();
+      this.watch(peer, gen);
+    } catch (err) {
+      if (gen !== this.generation) return;
+      clearTimeout(this.timers.connect);
+      const e = err instanceof MediaSessionError ? err : null;
+      // A full node, or a codec this browser cannot decode: HLS is the way in.
+      if (e && (e.fallback === 'hls' || e.status === 422 || e.status === 503) && this.sources.hls) {
+        void this.startHls(gen);
+        return;
+      }
+      this.scheduleRetry(gen, e?.retryAfterMs ?? null);
+    }
+  }
+
+  private watch(peer: SignalledPeer, gen: number): void {
+    const pc = peer.pc;
+    const onChange = () => {
+      if (gen !== this.generation) {
+        pc.removeEventListener('connectionstatechange', onChange);
+        return;
+      }
+      switch (pc.connectionState) {
+        case 'connected':
+          clearTimeout(this.timers.connect);
+          clearTimeout(this.timers.grace);
+          this.timers.grace = undefined;
+          this.everConnected = true;
+          this.troubled = null;
+          this.waitingSince = Date.now();
+          this.dispatch({ type: 'connected' });
+          break;
+        case 'disconnected':
+          this.timers.grace ??= setTimeout(() => {
+            this.timers.grace = undefined;
+            if (pc.connectionState !== 'connected') this.trouble(gen);
+          }, DISCONNECTED_GRACE_MS);
+          break;
+        case 'failed':
+        case 'closed':
+          this.trouble(gen);
+          break;
+        default:
+          break;
+      }
+    };
+    pc.addEventListener('connectionstatechange', onChange);
+    onChange();
+  }
+
+  /** WebRTC did not connect in time: HLS if there is one, else keep trying. */
+  private cannotConnect(gen: number): void {
+    if (gen !== this.generation || !this.running) return;
+    if (this.sources.hls) {
+      void this.startHls(gen);
+      return;
+    }
+    // Let the attempt go on, but tell the viewer; the next attempt starts afresh.
+    this.dispatch({ type: 'retry', attempt: this.attempt, at: null, cannotConnect: true });
+    this.timers.connect = setTimeout(() => this.trouble(gen), CONNECT_TIMEOUT_MS);
+  }
+
+  private trouble(gen: number): void {
+    if (gen !== this.generation || !this.running || this.troubled === gen) return;
+    this.troubled = gen;
+    clearTimeout(this.timers.connect);
+    clearTimeout(this.timers.grace);
+    this.timers.grace = undefined;
+    if (this.everConnected) this.dispatch({ type: 'lost' });
+    void this.recover(gen);
+  }
+
+  private async recover(gen: number): Promise<void> {
+    const peer = this.peer;
+    if (this.attempt === 0 && peer?.wasConnected && peer.pc.connectionState !== 'closed') {
+      this.attempt = 1;
+      try {
+        await peer.restartIce();
+        if (gen !== this.generation) return;
+        this.troubled = null;
+        this.timers.connect = setTimeout(() => this.trouble(gen), RESTART_TIMEOUT_MS);
+        return;
+      } catch {
+        if (gen !== this.generation) return;
+      }
+    }
+    this.scheduleRetry(gen, null);
+  }
+
+  private scheduleRetry(gen: number, retryAfterMs: number | null): void {
+    if (gen !== this.generation || !this.running) return;
+    this.attempt += 1;
+    const delay = retryAfterMs ?? backoffDelay(this.attempt);
+    this.dispatch({
+      type: 'retry',
+      attempt: this.attempt,
+      at: Date.now() + delay,
+      // Nothing ever connected, or it keeps failing: say so plainly.
+      cannotConnect: !this.everConnected || this.attempt > 3,
+    });
+    clearTimeout(this.timers.retry);
+    this.timers.retry = setTimeout(() => {
+      this.timers.retry = undefined;
+      void this.connectWebRtc();
+    }, delay);
+  }
+
+  // ---- HLS ---------------------------------------------------------------------------
+
+  private async startHls(gen: number): Promise<void> {
+    const url = this.sources.hls;
+    if (!url || gen !== this.generation) return;
+    this.clearTimers();
+    await this.teardown();
+    if (gen !== this.generation) return;
+    this.video.srcObject = null;
+    this.dispatch({ type: 'start', transport: 'hls', at: Date.now() });
+    this.watchFirstFrame(gen);
+    const native = this.video.canPlayType('application/vnd.apple.mpegurl') !== '';
+    const appleTouch =
+      /iPad|iPhone|iPod/.test(navigator.userAgent) ||
+      (navigator.userAgent.includes('Macintosh') && navigator.maxTouchPoints > 1);
+    let HlsClass: typeof Hls | null = null;
+    if (!(native && appleTouch)) {
+      try {
+        HlsClass = (await import('hls.js')).default;
+      } catch {
+        HlsClass = null;
+      }
+      if (gen !== this.generation) return;
+    }
+    const engine = hlsEngine({ native, mse: HlsClass?.isSupported() ?? false, appleTouch });
+    if (engine === 'native') {
+      this.nativeHls = true;
+      this.video.src = url;
+      this.video.addEventListener(
+        'loadedmetadata',
+        () => gen === this.generation && this.dispatch({ type: 'connected' }),
+        { once: true },
+      );
+      this.video.addEventListener('error', () => this.hlsFailed(gen), { once: true });
+      this.play();
+      return;
+    }
+    if (engine !== 'hlsjs' || !HlsClass) {
+      this.scheduleRetry(gen, null);
+      return;
+    }
+    const hls = new HlsClass({
+      lowLatencyMode: true,
+      backBufferLength: 30,
+      // Catch up gently after a stall instead of staying behind.
+      maxLiveSyncPlaybackRate: 1.5,
+      manifestLoadingMaxRetry: 4,
+      levelLoadingMaxRetry: 4,
+      fragLoadingMaxRetry: 6,
+    });
+    this.hls = hls;
+    let mediaRecoveries = 0;
+    hls.on(HlsClass.Events.MANIFEST_PARSED, () => {
+      if (gen !== this.generation) return;
+      this.dispatch({ type: 'connected' });
+      this.play();
+    });
+    hls.on(HlsClass.Events.ERROR, (_event, data) => {
+      if (gen !== this.generation || !data.fatal) return;
+      if (data.type === HlsClass.ErrorTypes.MEDIA_ERROR && mediaRecoveries < 2) {
+        mediaRecoveries++;
+        hls.recoverMediaError();
+        return;
+      }
+      this.hlsFailed(gen);
+    });
+    hls.loadSource(url);
+    hls.attachMedia(this.video);
+  }
+
+  /** HLS failed for good: back to WebRTC attempts, with backoff. */
+  private hlsFailed(gen: number): void {
+    if (gen !== this.generation || !this.running) return;
+    this.dispatch({ type: 'lost' });
+    void this.teardown();
+    this.scheduleRetry(gen, null);
+  }
+
+  // ---- frames ------------------------------------------------------------------------
+
+  /** The first decoded frame of this attempt, as soon as it is painted. */
+  private watchFirstFrame(gen: number): void {
+    const video = this.video as HTMLVideoElement & {
+      requestVideoFrameCallback?: (cb: () => void) => number;
+    };
+    if (typeof video.requestVideoFrameCallback === 'function') {
+      video.requestVideoFrameCallback(() => {
+        if (gen === this.generation && this.running) this.sawFrames();
+      });
+    }
+  }
+
+  private sawFrames(): void {
+    this.lastAdvanceAt = Date.now();
+    if (this.state.phase !== 'playing') this.dispatch({ type: 'frames', at: Date.now() });
+  }
+
+  private checkFrames(): void {
+    if (!this.running) return;
+    const video = this.video;
+    const now = Date.now();
+    const frames = video.getVideoPlaybackQuality?.().totalVideoFrames;
+    // A MediaStream's currentTime runs on even without frames: count frames where we can.
+    const advanced =
+      frames !== undefined
+        ? frames > this.lastFrames && this.lastFrames >= 0
+        : video.currentTime > this.lastTime && this.lastTime >= 0;
+    if (frames !== undefined) this.lastFrames = frames;
+    this.lastTime = video.currentTime;
+    if (advanced && video.readyState >= 2) {
+      this.sawFrames();
+      return;
+    }
+    if (this.state.phase === 'playing' && now - this.lastAdvanceAt > STALL_MS) {
+      this.waitingSince = now;
+      this.dispatch({ type: 'stalled' });
+    }
+    if (this.state.phase === 'waiting') {
+      if (now - this.waitingSince > QUIET_MS) this.dispatch({ type: 'quiet' });
+      // The host is on air but our picture is frozen: something between us is stuck.
+      if (
+        this.host === 'live' &&
+        this.state.transport === 'webrtc' &&
+        now - Math.max(this.waitingSince, this.lastAdvanceAt) > FROZEN_WHILE_LIVE_MS
+      ) {
+        this.waitingSince = now;
+        this.attempt = Math.max(this.attempt, 1);
+        this.trouble(this.generation);
+      }
+    }
+  }
+}
