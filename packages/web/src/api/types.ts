@@ -91,6 +91,8 @@ export interface Live {
   pinnedProduct: ProductCard | null;
   products: ProductCard[];
   stats: { peakViewers: number; likes: number; chatLines: number };
+  /** While live: where players get the video (WHEP; HLS once it is packaged). */
+  playback?: { whep: string; hls: string | null } | null;
   streamKey?: string;
   createdAt: string;
 }

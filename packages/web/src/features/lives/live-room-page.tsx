@@ -18,6 +18,7 @@ import type { PurchaseToast } from './live-room-state.ts';
 import { PinnedCard } from './pinned-card.tsx';
 import { useLiveRoom } from './use-live-room.ts';
 import { Icon } from '../../components/icons.tsx';
+import { LiveVideo } from '../video/live-video.tsx';
 
 export function LiveRoomPage({ id }: { id: string }) {
   const { user } = useSession();
@@ -32,10 +33,19 @@ export function LiveRoomPage({ id }: { id: string }) {
   }
   // Join once we know who we are: the room tells signed-in viewers they may chat.
   if (!live.data || user === undefined) return <Loading />;
-  return <LiveRoom live={live.data.live} sessionKey={user?.id ?? 'anon'} />;
+  return <LiveRoom live={live.data.live} sessionKey={user?.id ?? 'anon'} reload={live.reload} />;
 }
 
-function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
+function LiveRoom({
+  live,
+  sessionKey,
+  reload,
+}: {
+  live: Live;
+  sessionKey: string;
+  /** Reads the show again (its playback URLs appear when it goes live). */
+  reload: () => void;
+}) {
   const { t, i18n } = useTranslation();
   const { user } = useSession();
   const { room, connection, sendChat, like, onLikes } = useLiveRoom(live.id, { sessionKey });
@@ -46,6 +56,12 @@ function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
   const state = stageState(room.joined ? status : null, connection);
   const pinned = room.joined ? room.pinned : live.pinnedProduct;
   const lang = i18n.language;
+  const hasPlayback = Boolean(live.playback);
+
+  // The show went live while we were here: its playback URLs come with the show.
+  useEffect(() => {
+    if (status === 'live' && !hasPlayback) reload();
+  }, [status, hasPlayback, reload]);
 
   // Remote likes float too (capped), so a quiet viewer still sees the room's mood.
   useEffect(() => {
@@ -79,14 +95,13 @@ function LiveRoom({ live, sessionKey }: { live: Live; sessionKey: string }) {
   return (
     <main className="live-room" data-testid="live-room" data-live-id={live.id}>
       <div className="live-frame">
-        {/* The stream arrives in a later issue; the element is real so players can attach to it. */}
-        <video
-          className="live-video"
-          playsInline
-          muted
-          autoPlay
-          data-testid="live-video"
-          aria-label={live.title}
+        <LiveVideo
+          whep={live.playback?.whep ?? null}
+          hls={live.playback?.hls ?? null}
+          show={room.joined ? status : live.status}
+          host={room.stream}
+          label={live.title}
+          overlay={state === 'live'}
         />
         <StageOverlay state={state} scheduledAt={live.scheduledAt} lang={lang} />
 

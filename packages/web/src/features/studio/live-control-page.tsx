@@ -15,7 +15,10 @@ import { ChatInput, ChatList } from '../lives/chat-panel.tsx';
 import { ConnectionBadge, LiveStateBadge, stageState } from '../lives/live-status.tsx';
 import { useLiveRoom } from '../lives/use-live-room.ts';
 import { SignInRequired } from '../orders/orders-page.tsx';
+import { BroadcastPanel } from './broadcast-panel.tsx';
+import { ObsSetup } from './obs-setup.tsx';
 import { useLiveControls } from './shows-section.tsx';
+import { useBroadcast, whipUrl } from './use-broadcast.ts';
 import { Icon } from '../../components/icons.tsx';
 
 export function LiveControlPage({ id }: { id: string }) {
@@ -30,45 +33,18 @@ export function LiveControlPage({ id }: { id: string }) {
   );
 }
 
-function StreamKey({ value }: { value: string }) {
-  const { t } = useTranslation();
-  const [shown, setShown] = useState(false);
-  const [copied, setCopied] = useState(false);
-  return (
-    <section className="card" data-testid="stream-key-box">
-      <h2>{t('control.obs')}</h2>
-      <p className="muted">{t('control.obsHint')}</p>
-      <div className="stream-key">
-        <code data-testid="stream-key">
-          {shown ? value : '•'.repeat(Math.min(24, value.length))}
-        </code>
-        <Button
-          variant="secondary"
-          className="btn-small"
-          onClick={() => setShown((s) => !s)}
-          data-testid="stream-key-toggle"
-        >
-          {shown ? t('control.hide') : t('control.show')}
-        </Button>
-        <Button
-          variant="secondary"
-          className="btn-small"
-          onClick={() => {
-            void navigator.clipboard?.writeText(value).then(() => setCopied(true));
-          }}
-        >
-          {copied ? t('control.copied') : t('control.copy')}
-        </Button>
-      </div>
-    </section>
-  );
-}
-
 function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: string }) {
   const { t, i18n } = useTranslation();
   const errorText = useErrorText();
   const [live, setLive] = useState(initial);
   const { room, connection, dispatch, sendChat } = useLiveRoom(live.id, { sessionKey });
+  const status = room.status ?? live.status;
+  const broadcast = useBroadcast({
+    liveId: live.id,
+    streamKey: live.streamKey,
+    cameraOn: status !== 'ended',
+    hostStream: room.stream,
+  });
   const controls = useLiveControls((l) => {
     setLive(l);
     dispatch({ type: 'status', status: l.status });
@@ -76,7 +52,6 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
   const [pinBusy, setPinBusy] = useState<string | null>(null);
   const [pinError, setPinError] = useState<unknown>(null);
   const [ordersError, setOrdersError] = useState<unknown>(null);
-  const status = room.status ?? live.status;
   const state = stageState(room.joined ? status : null, connection);
   const pinned = room.joined ? room.pinned : live.pinnedProduct;
   const lang = i18n.language;
@@ -117,6 +92,19 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
     const timer = setTimeout(() => void loadOrders(), 2000);
     return () => clearTimeout(timer);
   }, [orderCount, loadOrders]);
+
+  // "Go live": the camera goes on air, and the show starts if it has not. Without a camera
+  // the show does not start from here (the error says why; OBS users start it from the list).
+  async function goLive() {
+    const publishing = await broadcast.goOnAir();
+    if (!publishing) return;
+    if (status === 'scheduled' && !(await controls.run(live, 'start'))) await broadcast.stop();
+  }
+
+  // "End": the show ends first (viewers see "ended", not "host offline"), then the video stops.
+  async function end() {
+    if (await controls.run(live, 'end')) await broadcast.stop();
+  }
 
   async function pin(productId: string | null) {
     setPinBusy(productId ?? 'none');
@@ -159,8 +147,8 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
         <div className="control-actions">
           {status === 'scheduled' && (
             <Button
-              busy={controls.busy !== null}
-              onClick={() => void controls.run(live, 'start')}
+              busy={controls.busy !== null || broadcast.phase === 'connecting'}
+              onClick={() => void goLive()}
               data-testid="studio-go-live"
             >
               {t('studio.goLive')}
@@ -170,7 +158,7 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
             <Button
               variant="danger"
               busy={controls.busy !== null}
-              onClick={() => void controls.run(live, 'end')}
+              onClick={() => void end()}
               data-testid="studio-end"
             >
               {t('studio.end')}
@@ -184,6 +172,14 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
       </header>
 
       <div className="control-grid">
+        {live.streamKey && status !== 'ended' && (
+          <BroadcastPanel
+            broadcast={broadcast}
+            showStatus={status}
+            otherSource={room.stream === 'live'}
+            onGoLive={() => void goLive()}
+          />
+        )}
         <section className="card" aria-labelledby="pin-h">
           <h2 id="pin-h">{t('control.products')}</h2>
           <p className="muted">{t('control.pinHint')}</p>
@@ -305,7 +301,9 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
           />
         </section>
 
-        {live.streamKey && <StreamKey value={live.streamKey} />}
+        {live.streamKey && status !== 'ended' && (
+          <ObsSetup whipUrl={whipUrl(live.id)} streamKey={live.streamKey} />
+        )}
       </div>
     </div>
   );

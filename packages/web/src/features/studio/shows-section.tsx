@@ -119,13 +119,17 @@ function ScheduleForm({
 export function useLiveControls(onChange: (live: Live) => void) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  async function run(live: Live, action: 'start' | 'end') {
+  /** The show as it is now, or null when the action failed (the error is kept). */
+  async function run(live: Live, action: 'start' | 'end'): Promise<Live | null> {
     setBusy(`${live.id}:${action}`);
     setError(null);
     try {
-      onChange((await api.post<{ live: Live }>(`/lives/${live.id}/${action}`)).live);
+      const changed = (await api.post<{ live: Live }>(`/lives/${live.id}/${action}`)).live;
+      onChange(changed);
+      return changed;
     } catch (err) {
       setError(err);
+      return null;
     } finally {
       setBusy(null);
     }

@@ -1,25 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, RECONNECT_BACKOFF, retryAfterMs } from './backoff.ts';
+import { reconnectDelay, retryAfterMs } from './backoff.ts';
 
-const middle = () => 0.5;
-
-describe('backoffDelay', () => {
-  it('doubles from the base and stops at the cap', () => {
-    const delays = [1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, RECONNECT_BACKOFF, middle));
-    expect(delays).toEqual([1000, 2000, 4000, 8000, 15_000, 15_000, 15_000]);
+describe('reconnectDelay', () => {
+  it('starts around a second and doubles up to 15 s', () => {
+    const low = [1, 2, 3, 4, 5, 9].map((n) => reconnectDelay(n, () => 0));
+    const high = [1, 2, 3, 4, 5, 9].map((n) => reconnectDelay(n, () => 1));
+    expect(low).toEqual([1000, 2000, 4000, 7500, 7500, 7500]);
+    expect(high).toEqual([2000, 4000, 8000, 15_000, 15_000, 15_000]);
   });
 
-  it('spreads by the jitter, never beyond the cap', () => {
-    expect(backoffDelay(1, RECONNECT_BACKOFF, () => 0)).toBe(800);
-    expect(backoffDelay(1, RECONNECT_BACKOFF, () => 0.999999)).toBe(1200);
-    expect(backoffDelay(10, RECONNECT_BACKOFF, () => 0.999999)).toBe(15_000);
-    expect(backoffDelay(10, RECONNECT_BACKOFF, () => 0)).toBe(12_000);
-  });
-
-  it('treats nonsense attempts as the first and huge ones as the cap', () => {
-    expect(backoffDelay(0, RECONNECT_BACKOFF, middle)).toBe(1000);
-    expect(backoffDelay(-3, RECONNECT_BACKOFF, middle)).toBe(1000);
-    expect(backoffDelay(5000, RECONNECT_BACKOFF, middle)).toBe(15_000);
+  it('treats nonsense attempts as the first', () => {
+    expect(reconnectDelay(0, () => 1)).toBe(2000);
+    expect(reconnectDelay(-3, () => 1)).toBe(2000);
   });
 });
 

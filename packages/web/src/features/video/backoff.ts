@@ -1,31 +1,13 @@
-/**
- * Waits between reconnection attempts: quick at first (a blip is usually over in a second or
- * two), then longer, never more than `maxMs`, with jitter so a room full of players that lost
- * the same network does not come back in one burst.
- */
-export interface BackoffOptions {
-  baseMs: number;
-  maxMs: number;
-  /** 0.2 → each delay is drawn from ±20 % around the nominal one. */
-  jitter: number;
-}
-
-export const RECONNECT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 15_000, jitter: 0.2 };
+import { backoffDelay } from '../../lib/event-sequencer.ts';
 
 /**
- * The delay before attempt `attempt` (1 = the first retry): base · 2^(attempt−1), capped.
- * `random` is injectable for tests (defaults to Math.random).
+ * Waits between media reconnection attempts: about 1 s, 2 s, 4 s, 8 s, then at most 15 s,
+ * half of it random so a room full of players that lost the same network does not come back
+ * in one burst (the room socket's backoff, with a larger base: a WebRTC session costs more).
+ * `attempt` is 1 for the first retry.
  */
-export function backoffDelay(
-  attempt: number,
-  opts: BackoffOptions = RECONNECT_BACKOFF,
-  random: () => number = Math.random,
-): number {
-  const n = Math.max(1, Math.floor(attempt));
-  const nominal = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.min(n - 1, 30));
-  const spread = nominal * opts.jitter;
-  const delay = nominal - spread + random() * 2 * spread;
-  return Math.round(Math.min(opts.maxMs, Math.max(0, delay)));
+export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
+  return backoffDelay(Math.max(0, Math.floor(attempt) - 1), random, 2000, 15_000);
 }
 
 /**

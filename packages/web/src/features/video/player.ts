@@ -11,7 +11,7 @@
  *   backoff. A picture that stays frozen while the host is on air: a new session.
  */
 import type Hls from 'hls.js';
-import { backoffDelay } from './backoff.ts';
+import { reconnectDelay } from './backoff.ts';
 import { hlsEngine } from './fit.ts';
 import { SignalledPeer } from './peer.ts';
 import {
@@ -285,7 +285,7 @@ export class Player {
   private scheduleRetry(gen: number, retryAfterMs: number | null): void {
     if (gen !== this.generation || !this.running) return;
     this.attempt += 1;
-    const delay = retryAfterMs ?? backoffDelay(this.attempt);
+    const delay = retryAfterMs ?? reconnectDelay(this.attempt);
     this.dispatch({
       type: 'retry',
       attempt: this.attempt,

@@ -32,7 +32,9 @@ export type PublisherErrorKind =
   /** The server cannot take what this browser sends. */
   | 'rejected'
   /** Could not reach the server / the connection dropped. */
-  | 'network';
+  | 'network'
+  /** Another publisher (OBS, another phone) took over the show's video. */
+  | 'replaced';
 
 export interface PublisherError {
   kind: PublisherErrorKind;

@@ -9,7 +9,7 @@
  *   the old one), with backoff, until it is on air again or the host stops;
  * - uplink numbers from getStats() once a second.
  */
-import { backoffDelay } from './backoff.ts';
+import { reconnectDelay } from './backoff.ts';
 import { preferredCodecs } from './codecs.ts';
 import { mediaConstraints, type DeviceChoice } from './devices.ts';
 import { SignalledPeer } from './peer.ts';
@@ -40,6 +40,8 @@ const DISCONNECTED_GRACE_MS = 2500;
 const CONNECT_TIMEOUT_MS = 10_000;
 const RESTART_TIMEOUT_MS = 5000;
 const STATS_EVERY_MS = 1000;
+/** How long a `live` from the room may precede our own reconnection before it is not ours. */
+const REPLACED_CHECK_MS = 1500;
 
 export interface PublisherHooks {
   onState(state: PublisherState): void;
@@ -217,6 +219,22 @@ export class Publisher {
     await stopping;
   }
 
+  /**
+   * The room's `stream` state. The server lets a new publisher replace the current one, so
+   * the stream coming back on air while we are still reconnecting means someone else (OBS,
+   * the host's other phone) is sending: stop instead of taking it back from them.
+   */
+  hostStream(state: 'live' | 'reconnecting' | 'offline'): void {
+    if (state !== 'live' || this.state.broadcast !== 'reconnecting') return;
+    setTimeout(() => {
+      if (!this.wanted || this.state.broadcast !== 'reconnecting') return;
+      if (this.peer?.pc.connectionState === 'connected') return;
+      const stopping = this.stop();
+      this.dispatch({ type: 'failed', error: { kind: 'replaced' } });
+      void stopping;
+    }, REPLACED_CHECK_MS);
+  }
+
   /** The network came back (the `online` event): try at once instead of waiting. */
   retryNow(): void {
     if (!this.wanted || this.state.broadcast !== 'reconnecting' || !this.timers.retry) return;
@@ -386,7 +404,7 @@ export class Publisher {
   private scheduleRetry(gen: number, retryAfterMs: number | null): void {
     if (gen !== this.generation || !this.wanted) return;
     this.attempt += 1;
-    const delay = retryAfterMs ?? backoffDelay(this.attempt);
+    const delay = retryAfterMs ?? reconnectDelay(this.attempt);
     this.dispatch({ type: 'retry', attempt: this.attempt, at: Date.now() + delay });
     clearTimeout(this.timers.retry);
     this.timers.retry = setTimeout(() => {
