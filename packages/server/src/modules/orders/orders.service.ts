@@ -86,6 +86,25 @@ export function createOrdersService(deps: {
     return presentOrder(order, items, payments);
   }
 
+  /**
+   * Moves an order out to `cancelled` or `refunded` inside the caller's transaction and gives
+   * its units back when they never left the shop. Returns the stock levels after.
+   */
+  async function leave(tx: OrdersQueries, order: OrderRow, to: 'cancelled' | 'refunded') {
+    const from = order.status as OrderStatus;
+    if (!(await tx.transition(order.id, from, to))) {
+      throw new AppError('CONFLICT', 'The order changed meanwhile, reload it', 409);
+    }
+    const back: Array<{ productId: string; stock: number }> = [];
+    if (RESTOCK_FROM.has(from)) {
+      for (const item of await tx.itemsOf([order.id])) {
+        const stock = await tx.giveBackStock(item.productId, item.quantity);
+        if (stock !== null) back.push({ productId: item.productId, stock });
+      }
+    }
+    return back;
+  }
+
   /** Reads the order after a committed change and tells the listeners. */
   async function changed(from: string, id: string): Promise<OrderView> {
     const now = await view((await repo.findOrder(id))!);
@@ -269,18 +288,7 @@ export function createOrdersService(deps: {
     async cancelOrder(actor: Actor, id: string): Promise<OrderView> {
       const order = await visibleOrder(actor, id);
       assertTransition(ORDER_TRANSITIONS, order.status as OrderStatus, 'cancelled', 'order');
-      const stock = await repo.inTransaction(async (tx) => {
-        const moved = await tx.transition(id, order.status as OrderStatus, 'cancelled');
-        if (!moved) throw new AppError('CONFLICT', 'The order changed meanwhile, reload it', 409);
-        const back: Array<{ productId: string; stock: number }> = [];
-        if (RESTOCK_FROM.has(order.status as OrderStatus)) {
-          for (const item of await tx.itemsOf([id])) {
-            const s = await tx.giveBackStock(item.productId, item.quantity);
-            if (s !== null) back.push({ productId: item.productId, stock: s });
-          }
-        }
-        return back;
-      });
+      const stock = await repo.inTransaction((tx) => leave(tx, order, 'cancelled'));
       for (const s of stock) events.emit('product.stock', s);
       return changed(order.status, id);
     },
@@ -327,17 +335,8 @@ export function createOrdersService(deps: {
       if (!payment) throw new AppError('PAYMENT_FAILED', 'There is no payment to refund', 409);
       await providers.get(payment.provider)!.refund({ providerRef: payment.providerRef ?? '', amountFen: payment.amountFen, reason });
       const stock = await repo.inTransaction(async (tx) => {
-        const moved = await tx.transition(id, order.status as OrderStatus, 'refunded');
-        if (!moved) throw new AppError('CONFLICT', 'The order changed meanwhile, reload it', 409);
         await tx.updatePayment(payment.id, { status: 'refunded' });
-        const back: Array<{ productId: string; stock: number }> = [];
-        if (RESTOCK_FROM.has(order.status as OrderStatus)) {
-          for (const item of await tx.itemsOf([id])) {
-            const s = await tx.giveBackStock(item.productId, item.quantity);
-            if (s !== null) back.push({ productId: item.productId, stock: s });
-          }
-        }
-        return back;
+        return leave(tx, order, 'refunded');
       });
       for (const s of stock) events.emit('product.stock', s);
       return changed(order.status, id);
