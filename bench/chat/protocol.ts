@@ -45,3 +45,5 @@ export type FromLoad =
   | { type: 'fatal'; message: string };
 
 export const CHAT_PREFIX = 'bench';
+/** The one `|` of a bench chat line; nothing else the room sends in the bench contains one. */
+export const CHAT_MARK = 0x7c;

@@ -36,9 +36,13 @@ const { values: args } = parseArgs({
     drain: { type: 'string', default: '15' },
     'tick-ms': { type: 'string', default: '100' },
     'ws-viewers': { type: 'boolean', default: false },
+    /** The server on CPU 0, the load processes on the others (taskset). */
+    pin: { type: 'boolean', default: false },
     out: { type: 'string' },
     /** e.g. --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server. */
     'server-node-args': { type: 'string' },
+    /** The same for the load processes. */
+    'load-node-args': { type: 'string' },
   },
 });
 const opt = {
@@ -55,6 +59,7 @@ const opt = {
   tickMs: int(args['tick-ms'], 'tick-ms'),
   /** Every viewer a full `ws` client (heavier on the load processes than on the server). */
   wsViewers: args['ws-viewers'],
+  pin: args.pin,
 };
 for (const mode of opt.modes) {
   if (mode !== 'batched' && mode !== 'immediate') fail(`--modes: unknown mode ${mode}`);
@@ -211,6 +216,7 @@ function startLoad(plan: LoadPlan, openFiles: number): LoadProcess {
       'bash',
       String(openFiles),
       process.execPath,
+      ...(args['load-node-args']?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',
       CLIENT_SCRIPT,
@@ -272,6 +278,7 @@ async function runMode(mode: 'batched' | 'immediate') {
       RATE_LIMIT_MULTIPLIER: String(multiplier),
     },
     openFiles: sockets + 1024,
+    runUnder: opt.pin ? ['taskset', '-c', '0'] : undefined,
     nodeArgs: [
       '--inspect=127.0.0.1:0',
       ...(args['server-node-args']?.split(' ').filter(Boolean) ?? []),
@@ -469,7 +476,9 @@ async function runMode(mode: 'batched' | 'immediate') {
   }
 }
 
-function table(results: Array<Awaited<ReturnType<typeof runMode>>>) {
+function table(
+  results: Array<Awaited<ReturnType<typeof runMode>> & { machineBusyBeforePercent: number }>,
+) {
   const rows: Array<[string, (r: (typeof results)[number]) => unknown]> = [
     ['viewers (sockets open)', (r) => `${r.viewers} (${r.socketsOpen})`],
     ['chat lines sent', (r) => r.linesSent],
@@ -494,6 +503,7 @@ function table(results: Array<Awaited<ReturnType<typeof runMode>>>) {
     ['load processes CPU %', (r) => r.loadProcessesCpuPercent.join(' / ')],
     ['machine CPU busy % (all cores)', (r) => r.machineCpuBusyPercent],
     ['other CPU (% of a core)', (r) => r.otherCpuPercent],
+    ['machine busy before the run %', (r) => r.machineBusyBeforePercent],
     ['viewers cut off', (r) => r.closedByServer],
   ];
   const cells = rows.map(([name, get]) => [name, ...results.map((r) => String(get(r)))]);
@@ -516,8 +526,18 @@ async function main() {
         `Raise it (e.g. as root: ulimit -Hn 65536, or LimitNOFILE in systemd) or use fewer --viewers.`,
     );
   }
+  if (opt.pin && os.cpus().length < 2) fail('--pin needs at least 2 cores');
   const results = [];
-  for (const mode of opt.modes) results.push(await runMode(mode));
+  for (const mode of opt.modes) {
+    // Anything else running skews every figure: say so.
+    const before = machineCpu();
+    await delay(2_000);
+    const after = machineCpu();
+    const busy = ((after.busy - before.busy) / (after.total - before.total)) * 100;
+    if (busy > 10)
+      log(`warning: the machine is ${round(busy)} % busy before the run; the figures will suffer`);
+    results.push({ ...(await runMode(mode)), machineBusyBeforePercent: round(busy) });
+  }
   const batched = results.find((r) => r.mode === 'batched');
   const immediate = results.find((r) => r.mode === 'immediate');
   const ratio =

@@ -283,8 +283,10 @@ export async function createRealtime(deps: {
               since === undefined
                 ? (await broker.since(liveId, Math.max(0, history.current - RECENT_EVENTS_SCANNED))).events
                     .filter((json) => json.includes('"type":"chat"'))
-                    .slice(-RECENT_CHAT_LINES)
                     .map((json) => JSON.parse(json) as HelloEvent['recentChat'][number])
+                    // Lines after the hello's seq come live; listed here too they would show twice.
+                    .filter((line) => line.seq <= history.current)
+                    .slice(-RECENT_CHAT_LINES)
                 : [];
             const hello: HelloEvent = {
               type: 'hello',

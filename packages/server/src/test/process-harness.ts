@@ -54,6 +54,8 @@ export interface ServerProcessOptions {
   openFiles?: number;
   /** Extra arguments for node itself, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** A command the server runs under, e.g. `['taskset', '-c', '0']` to pin it to one core. */
+  runUnder?: string[];
   readyTimeoutMs?: number;
 }
 
@@ -81,7 +83,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     if (value !== undefined) env[key] = value;
   }
 
-  const node = [process.execPath, ...(opts.nodeArgs ?? []), '--import', 'tsx', MAIN];
+  const node = [...(opts.runUnder ?? []), process.execPath, ...(opts.nodeArgs ?? []), '--import', 'tsx', MAIN];
   // `exec` keeps one process: the pid we hold is the server's, and signals reach it.
   const child = opts.openFiles
     ? spawn(
