@@ -74,7 +74,9 @@ export function BroadcastPanel({
           <p className="muted" data-testid="broadcast-explain">
             {phase === 'reconnecting' && state.attempt > 0
               ? t('broadcast.explain.reconnectingAttempt', { n: state.attempt })
-              : t(`broadcast.explain.${phase}`)}
+              : phase === 'preview' && showStatus === 'live'
+                ? t('broadcast.explain.previewLive')
+                : t(`broadcast.explain.${phase}`)}
           </p>
           {state.error && (
             <p

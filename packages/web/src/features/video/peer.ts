@@ -64,6 +64,15 @@ export class SignalledPeer {
     });
   }
 
+  /** Whether an ICE restart could bring this connection back (DTLS still up). */
+  get restartable(): boolean {
+    if (!this.wasConnected || this.closed || this.pc.connectionState === 'closed') return false;
+    const transport =
+      this.pc.getSenders().find((s) => s.transport)?.transport ??
+      this.pc.getReceivers().find((r) => r.transport)?.transport;
+    return transport?.state !== 'closed' && transport?.state !== 'failed';
+  }
+
   /** The session URL from the 201's Location. */
   get url(): string | null {
     return this.sessionUrl;
@@ -189,6 +198,23 @@ export class SignalledPeer {
       sdp: withRestartedIce(remote, parseFragment(res.fragment)),
     });
     this.scheduleFlush();
+  }
+
+  /**
+   * Calls `onGone` when the DTLS transport closes or fails: the server ended the session
+   * (DELETE from elsewhere, the show ended, a restart). The peer connection itself may still
+   * say "connected" for a while then, as its ICE has not timed out yet.
+   */
+  watchTransport(onGone: () => void): void {
+    const transport =
+      this.pc.getSenders().find((s) => s.transport)?.transport ??
+      this.pc.getReceivers().find((r) => r.transport)?.transport;
+    if (!transport) return;
+    const check = () => {
+      if (this.closed) transport.removeEventListener('statechange', check);
+      else if (transport.state === 'closed' || transport.state === 'failed') onGone();
+    };
+    transport.addEventListener('statechange', check);
   }
 
   /**

@@ -226,6 +226,7 @@ export class Player {
           this.dispatch({ type: 'connected' });
           break;
         case 'disconnected':
+          this.dispatch({ type: 'lost' });
           this.timers.grace ??= setTimeout(() => {
             this.timers.grace = undefined;
             if (pc.connectionState !== 'connected') this.trouble(gen);
@@ -240,6 +241,7 @@ export class Player {
       }
     };
     pc.addEventListener('connectionstatechange', onChange);
+    peer.watchTransport(() => this.trouble(gen));
     onChange();
   }
 
@@ -267,7 +269,7 @@ export class Player {
 
   private async recover(gen: number): Promise<void> {
     const peer = this.peer;
-    if (this.attempt === 0 && peer?.wasConnected && peer.pc.connectionState !== 'closed') {
+    if (this.attempt === 0 && peer?.restartable) {
       this.attempt = 1;
       try {
         await peer.restartIce();
@@ -275,8 +277,12 @@ export class Player {
         this.troubled = null;
         this.timers.connect = setTimeout(() => this.trouble(gen), RESTART_TIMEOUT_MS);
         return;
-      } catch {
+      } catch (err) {
         if (gen !== this.generation) return;
+        if (err instanceof MediaSessionError && err.status === 404) {
+          void this.connectWebRtc();
+          return;
+        }
       }
     }
     this.scheduleRetry(gen, null);
@@ -318,7 +324,7 @@ export class Player {
     let HlsClass: typeof Hls | null = null;
     if (!(native && appleTouch)) {
       try {
-        HlsClass = (await import('hls.js')).default;
+        HlsClass = (await import('hls.js/light')).default;
       } catch {
         HlsClass = null;
       }

@@ -22,6 +22,7 @@ import {
   type PublisherState,
 } from './publisher-state.ts';
 import {
+  heardFromServer,
   UNKNOWN_HEALTH,
   uplinkHealth,
   uplinkSample,
@@ -42,6 +43,8 @@ const RESTART_TIMEOUT_MS = 5000;
 const STATS_EVERY_MS = 1000;
 /** How long a `live` from the room may precede our own reconnection before it is not ours. */
 const REPLACED_CHECK_MS = 1500;
+/** Nothing from the server for this long (after a second without): the session is gone. */
+const SERVER_SILENCE_MS = 2000;
 
 export interface PublisherHooks {
   onState(state: PublisherState): void;
@@ -355,6 +358,8 @@ export class Publisher {
           this.startStats(pc, gen);
           break;
         case 'disconnected':
+          // Said at once; ICE often comes back by itself, so the repair waits a moment.
+          this.dispatch({ type: 'lost' });
           this.timers.grace ??= setTimeout(() => {
             this.timers.grace = undefined;
             if (pc.connectionState !== 'connected') this.trouble(gen);
@@ -369,6 +374,7 @@ export class Publisher {
       }
     };
     pc.addEventListener('connectionstatechange', onChange);
+    peer.watchTransport(() => this.trouble(gen));
     onChange();
   }
 
@@ -385,7 +391,7 @@ export class Publisher {
   private async recover(gen: number): Promise<void> {
     const peer = this.peer;
     // First an ICE restart on the same session: the server keeps the stream as it is.
-    if (this.attempt === 0 && peer?.wasConnected && peer.pc.connectionState !== 'closed') {
+    if (this.attempt === 0 && peer?.restartable) {
       this.attempt = 1;
       this.dispatch({ type: 'retry', attempt: 1, at: null });
       try {
@@ -394,8 +400,13 @@ export class Publisher {
         this.troubled = null;
         this.timers.connect = setTimeout(() => this.trouble(gen), RESTART_TIMEOUT_MS);
         return;
-      } catch {
+      } catch (err) {
         if (gen !== this.generation) return;
+        // The server no longer has the session: a new one at once, no waiting.
+        if (err instanceof MediaSessionError && err.status === 404) {
+          void this.connect();
+          return;
+        }
       }
     }
     this.scheduleRetry(gen, null);
@@ -415,6 +426,7 @@ export class Publisher {
 
   private startStats(pc: RTCPeerConnection, gen: number): void {
     clearInterval(this.timers.stats);
+    let silentSince: number | null = null;
     this.timers.stats = setInterval(() => {
       if (gen !== this.generation) return;
       pc.getStats()
@@ -425,7 +437,16 @@ export class Publisher {
             performance.now(),
           );
           this.hooks.onHealth(uplinkHealth(this.lastSample, sample));
+          const heard = heardFromServer(this.lastSample, sample);
           this.lastSample = sample;
+          // The server answers what we send many times a second; its silence means our
+          // session is gone (or the path is), well before ICE gives up (7 s or more).
+          if (heard !== false) silentSince = null;
+          else if (silentSince === null) silentSince = Date.now();
+          else if (Date.now() - silentSince >= SERVER_SILENCE_MS) {
+            silentSince = null;
+            this.trouble(gen);
+          }
         })
         .catch(() => undefined);
     }, STATS_EVERY_MS);

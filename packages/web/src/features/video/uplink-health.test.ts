@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyUplink, uplinkHealth, uplinkSample } from './uplink-health.ts';
+import { classifyUplink, heardFromServer, uplinkHealth, uplinkSample } from './uplink-health.ts';
 
 /** A Chromium-like report: video + audio outbound, the server's receiver reports, the pair. */
 function report(o: {
@@ -12,9 +12,10 @@ function report(o: {
   rtt?: number;
   retransmitted?: number;
   withRemote?: boolean;
+  received?: number;
 }) {
   const stats: Array<Record<string, unknown>> = [
-    { id: 'T1', type: 'transport', selectedCandidatePairId: 'CP1' },
+    { id: 'T1', type: 'transport', selectedCandidatePairId: 'CP1', bytesReceived: o.received ?? 0 },
     {
       id: 'CP1',
       type: 'candidate-pair',
@@ -191,9 +192,40 @@ describe('classifyUplink', () => {
     expect(classifyUplink({ kbps: 650, lossPct: 0.5, rttMs: 60 })).toBe('good');
     expect(classifyUplink({ kbps: 650, lossPct: 3, rttMs: 60 })).toBe('weak');
     expect(classifyUplink({ kbps: 650, lossPct: 0, rttMs: 450 })).toBe('weak');
-    expect(classifyUplink({ kbps: 250, lossPct: 0, rttMs: 60 })).toBe('weak');
-    expect(classifyUplink({ kbps: 100, lossPct: 0, rttMs: 60 })).toBe('bad');
+    expect(classifyUplink({ kbps: 250, lossPct: 0, rttMs: 60, limitation: 'bandwidth' })).toBe(
+      'weak',
+    );
+    expect(classifyUplink({ kbps: 100, lossPct: 0, rttMs: 60, limitation: 'bandwidth' })).toBe(
+      'bad',
+    );
+    expect(classifyUplink({ kbps: 400, lossPct: 0, rttMs: 60, availableKbps: 100 })).toBe('bad');
+    expect(classifyUplink({ kbps: 400, lossPct: 0, rttMs: 60, availableKbps: 250 })).toBe('weak');
+    // A still picture needs little: a low bitrate the network does not cause is fine.
+    expect(
+      classifyUplink({ kbps: 90, lossPct: 0, rttMs: 60, limitation: 'none', availableKbps: 900 }),
+    ).toBe('good');
+    expect(classifyUplink({ kbps: 90, lossPct: 0, rttMs: 60, limitation: 'cpu' })).toBe('good');
     expect(classifyUplink({ kbps: 650, lossPct: 12, rttMs: 60 })).toBe('bad');
     expect(classifyUplink({ kbps: 650, lossPct: 0, rttMs: 1200 })).toBe('bad');
+  });
+});
+
+describe('heardFromServer', () => {
+  const at = (received: number | undefined, t: number) =>
+    uplinkSample(
+      report({
+        videoBytes: t,
+        audioBytes: 0,
+        videoPackets: t,
+        audioPackets: 0,
+        ...(received !== undefined && { received }),
+      }),
+      t,
+    );
+  it('notices when the server falls silent', () => {
+    expect(heardFromServer(at(100, 0), at(250, 1000))).toBe(true);
+    expect(heardFromServer(at(250, 1000), at(250, 2000))).toBe(false);
+    expect(heardFromServer(null, at(250, 2000))).toBeNull();
+    expect(heardFromServer(uplinkSample([], 0), at(250, 2000))).toBeNull();
   });
 });

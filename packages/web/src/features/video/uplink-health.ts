@@ -11,6 +11,11 @@ export interface UplinkSample {
   /** performance.now()-like milliseconds of the report. */
   at: number;
   bytesSent: number;
+  /**
+   * Everything received on the transport (the server's congestion feedback and reports,
+   * several times a second while we send): when it stops growing, the server is not there.
+   */
+  bytesReceived: number | null;
   packetsSent: number;
   retransmittedPacketsSent: number;
   /** Cumulative packets the server reported lost (all streams), if it reports at all. */
@@ -39,6 +44,8 @@ export interface UplinkHealth {
   width: number | null;
   height: number | null;
   limitation: string | null;
+  /** The browser's estimate of what the uplink can carry, kbit/s. */
+  availableKbps: number | null;
   codec: string | null;
 }
 
@@ -51,6 +58,7 @@ export const UNKNOWN_HEALTH: UplinkHealth = {
   width: null,
   height: null,
   limitation: null,
+  availableKbps: null,
   codec: null,
 };
 
@@ -64,6 +72,7 @@ export function uplinkSample(stats: Iterable<Stat>, at: number): UplinkSample {
   const sample: UplinkSample = {
     at,
     bytesSent: 0,
+    bytesReceived: null,
     packetsSent: 0,
     retransmittedPacketsSent: 0,
     packetsLost: null,
@@ -100,6 +109,10 @@ export function uplinkSample(stats: Iterable<Stat>, at: number): UplinkSample {
       if (rtt !== null) remoteRtt = Math.max(remoteRtt ?? 0, rtt * 1000);
     }
   }
+  for (const s of all) {
+    const received = s.type === 'transport' ? num(s.bytesReceived) : null;
+    if (received !== null) sample.bytesReceived = (sample.bytesReceived ?? 0) + received;
+  }
   const pair = selectedPair(all, byId);
   const pairRtt = pair ? num(pair.currentRoundTripTime) : null;
   sample.rttMs = remoteRtt ?? (pairRtt !== null ? pairRtt * 1000 : null);
@@ -120,6 +133,12 @@ function selectedPair(all: Stat[], byId: Map<unknown, Stat>): Stat | undefined {
   );
 }
 
+/** Whether the server sent anything between two samples (null: cannot tell). */
+export function heardFromServer(prev: UplinkSample | null, cur: UplinkSample): boolean | null {
+  if (!prev || prev.bytesReceived === null || cur.bytesReceived === null) return null;
+  return cur.bytesReceived > prev.bytesReceived;
+}
+
 /**
  * The panel's numbers between two samples a second or so apart, and a plain verdict:
  * good (viewers see a clear picture), weak (it gets blurry or jerky), bad (it freezes).
@@ -133,6 +152,7 @@ export function uplinkHealth(prev: UplinkSample | null, cur: UplinkSample): Upli
       width: cur.width,
       height: cur.height,
       limitation: cur.limitation,
+      availableKbps: cur.availableKbps === null ? null : Math.round(cur.availableKbps),
       codec: cur.codec,
     };
   }
@@ -159,17 +179,30 @@ export function uplinkHealth(prev: UplinkSample | null, cur: UplinkSample): Upli
     width: cur.width,
     height: cur.height,
     limitation: cur.limitation,
+    availableKbps: cur.availableKbps === null ? null : Math.round(cur.availableKbps),
     codec: cur.codec,
   };
   return { ...health, level: classifyUplink(health) };
 }
 
-/** Thresholds for a live-selling picture: 300 kbit/s is a soft 360p, under 120 is a slideshow. */
-export function classifyUplink(h: Pick<UplinkHealth, 'kbps' | 'lossPct' | 'rttMs'>): HealthLevel {
+/**
+ * Thresholds for a live-selling picture: 300 kbit/s is a soft 360p, under 120 a slideshow.
+ * A low bitrate only counts against the network when the network is what holds it down (the
+ * encoder says `bandwidth`, or the browser's estimate is that low): a still picture needs
+ * little.
+ */
+export function classifyUplink(
+  h: Pick<UplinkHealth, 'kbps' | 'lossPct' | 'rttMs'> &
+    Partial<Pick<UplinkHealth, 'limitation' | 'availableKbps'>>,
+): HealthLevel {
   if (h.kbps === null) return 'unknown';
   const loss = h.lossPct ?? 0;
   const rtt = h.rttMs ?? 0;
-  if (h.kbps < 120 || loss >= 10 || rtt >= 1000) return 'bad';
-  if (h.kbps < 300 || loss >= 3 || rtt >= 400) return 'weak';
+  const capacity = Math.min(
+    h.limitation === 'bandwidth' ? h.kbps : Infinity,
+    h.availableKbps ?? Infinity,
+  );
+  if (capacity < 120 || loss >= 10 || rtt >= 1000) return 'bad';
+  if (capacity < 300 || loss >= 3 || rtt >= 400) return 'weak';
   return 'good';
 }

@@ -1,0 +1,344 @@
+/**
+ * Live video in real browsers against a production server process, with Chromium's fake
+ * camera: the seller goes live from the studio page (WHIP), an anonymous viewer watches in the
+ * live room (WHEP) and sees the picture move, the host pins a product, the host's connection
+ * drops and comes back by itself, and the host ends the show.
+ *
+ * The shop, product and scheduled show are made through the API (the journeys test makes them
+ * through the UI); everything about video is done through the pages. Replay comes later.
+ */
+import type { Locator, Page, Response } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openPerson, shot, type Person } from './support/browser.ts';
+import { startPlatform } from './support/server.ts';
+
+type Platform = Awaited<ReturnType<typeof startPlatform>>;
+
+const RUN = Date.now().toString(36);
+const PASSWORD = 'tomatoes-on-air-2026';
+const PRODUCT = '大棚沙瓤番茄';
+const SHOW = '番茄大棚直播：现摘现发';
+
+let platform: Platform;
+let base = '';
+let seller: Person;
+let viewer: Person;
+const people: Person[] = [];
+const state: { liveId?: string; productId?: string; whipSessions: string[] } = { whipSessions: [] };
+let broken: string | null = null;
+
+const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
+
+async function waitForAttr(locator: Locator, name: string, value: string, timeout?: number) {
+  await locator
+    .and(locator.page().locator(`[${name}="${value}"]`))
+    .first()
+    .waitFor(timeout ? { timeout } : {});
+}
+
+interface Playback {
+  currentTime: number;
+  frames: number;
+  width: number;
+  height: number;
+  muted: boolean;
+  paused: boolean;
+}
+
+function playback(page: Page, testId: string): Promise<Playback> {
+  return page.evaluate((id) => {
+    const v = document.querySelector<HTMLVideoElement>(`[data-testid="${id}"]`);
+    if (!v) throw new Error(`no ${id}`);
+    return {
+      currentTime: v.currentTime,
+      frames: v.getVideoPlaybackQuality().totalVideoFrames,
+      width: v.videoWidth,
+      height: v.videoHeight,
+      muted: v.muted,
+      paused: v.paused,
+    };
+  }, testId);
+}
+
+/** The picture moves: decoded frames and the clock both advance over about a second. */
+async function expectMovingVideo(page: Page, testId: string): Promise<Playback> {
+  const first = await playback(page, testId);
+  await page.waitForFunction(
+    ({ id, frames, time }) => {
+      const v = document.querySelector<HTMLVideoElement>(`[data-testid="${id}"]`);
+      return (
+        v !== null &&
+        v.getVideoPlaybackQuality().totalVideoFrames >= frames + 10 &&
+        v.currentTime > time + 0.5
+      );
+    },
+    { id: testId, frames: first.frames, time: first.currentTime },
+    { timeout: 10_000 },
+  );
+  const later = await playback(page, testId);
+  expect(later.width).toBeGreaterThan(0);
+  expect(later.paused).toBe(false);
+  return later;
+}
+
+async function api<T>(
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+describe('live video: go live from the studio, watch in the live room', () => {
+  beforeAll(async () => {
+    // RTMP ingest off: its fixed port is not needed here and may be taken.
+    platform = await startPlatform({ RTMP_PORT: '0' });
+    base = platform.server.url;
+
+    const email = `video-seller-${RUN}@example.cn`;
+    const { token } = await api<{ token: string }>('POST', '/auth/register', null, {
+      email,
+      password: PASSWORD,
+      displayName: '王大棚',
+      role: 'seller',
+    });
+    await api('PUT', '/shop', token, {
+      name: '王家大棚番茄',
+      description: '寿光的大棚番茄，当天现摘。',
+      regionCode: '370783',
+    });
+    const { product } = await api<{ product: { id: string } }>('POST', '/products', token, {
+      title: PRODUCT,
+      description: '沙瓤，酸甜。',
+      unit: '斤',
+      category: 'vegetables',
+      price: 680,
+      stock: 50,
+      traditionalPrice: 400,
+    });
+    const { live } = await api<{ live: { id: string; status: string } }>('POST', '/lives', token, {
+      title: SHOW,
+      scheduledAt: new Date(Date.now() + 30 * 60_000).toISOString(),
+      productIds: [product.id],
+    });
+    expect(live.status).toBe('scheduled');
+    state.liveId = live.id;
+    state.productId = product.id;
+
+    seller = await openPerson({ name: 'seller' });
+    people.push(seller);
+    viewer = await openPerson({ name: 'viewer' });
+    people.push(viewer);
+
+    // The WHIP sessions the studio opens (their Location), to cut one off later.
+    seller.page.on('response', (res: Response) => {
+      if (res.request().method() === 'POST' && res.url().endsWith(`/lives/${live.id}/whip`)) {
+        const location = res.headers()['location'];
+        if (res.status() === 201 && location)
+          state.whipSessions.push(new URL(location, base).toString());
+      }
+    });
+
+    await seller.page.goto(`${base}/signin`);
+    await byTestId(seller.page, 'auth-email').fill(email);
+    await byTestId(seller.page, 'auth-password').fill(PASSWORD);
+    await byTestId(seller.page, 'auth-submit').click();
+    await seller.page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+  });
+
+  afterAll(async () => {
+    for (const p of people) await p.close();
+    await platform?.stop();
+  });
+
+  beforeEach((ctx) => {
+    if (broken) ctx.skip(`an earlier step failed (${broken})`);
+    ctx.onTestFailed(async () => {
+      broken = ctx.task.name;
+      for (const p of people) {
+        await shot(
+          p.page,
+          `fail-video-${ctx.task.name.replace(/\W+/g, '-').slice(0, 20)}-${p.name}`,
+        ).catch(() => undefined);
+        console.error(`[${p.name}] at ${p.page.url()}`);
+        if (p.pageErrors.length)
+          console.error(`[${p.name}] page errors:\n${p.pageErrors.join('\n')}`);
+        if (p.consoleErrors.length)
+          console.error(`[${p.name}] console errors:\n${p.consoleErrors.join('\n')}`);
+      }
+      console.error(`server output:\n${platform.server.output().slice(-8000)}`);
+    });
+  });
+
+  it('the studio shows the camera preview, the devices and the OBS settings', async () => {
+    const { page } = seller;
+    await page.goto(`${base}/studio/lives/${state.liveId}`);
+    await waitForAttr(byTestId(page, 'broadcast-state'), 'data-state', 'preview');
+    await expectMovingVideo(page, 'preview-video');
+    await shot(page, 'video-01-studio-preview');
+    expect(await byTestId(page, 'camera-select').locator('option').count()).toBeGreaterThan(0);
+    expect(await byTestId(page, 'mic-select').locator('option').count()).toBeGreaterThan(0);
+    // OBS 30+: the WHIP server URL and the stream key as its bearer token.
+    expect(await byTestId(page, 'whip-url').textContent()).toBe(
+      `${base}/api/v1/lives/${state.liveId}/whip`,
+    );
+    await byTestId(page, 'stream-key-toggle').click();
+    expect((await byTestId(page, 'stream-key').textContent())?.length).toBeGreaterThan(16);
+    await byTestId(page, 'stream-key-toggle').click();
+    await shot(page, 'video-02-studio-obs-settings');
+    await page.evaluate(() => window.scrollTo(0, 0));
+  });
+
+  it('"Go live" publishes and starts the show; a waiting viewer sees moving video', async () => {
+    // The viewer is in the room before the show starts.
+    await viewer.page.goto(`${base}/lives/${state.liveId}`);
+    await waitForAttr(byTestId(viewer.page, 'live-state'), 'data-state', 'waiting');
+
+    const { page } = seller;
+    const clicked = Date.now();
+    await byTestId(page, 'studio-go-live').click();
+    await waitForAttr(byTestId(page, 'broadcast-state'), 'data-state', 'live');
+    await waitForAttr(byTestId(page, 'live-state'), 'data-state', 'live');
+    expect(state.whipSessions).toHaveLength(1);
+
+    await waitForAttr(byTestId(viewer.page, 'live-state'), 'data-state', 'live');
+    await waitForAttr(byTestId(viewer.page, 'live-video'), 'data-state', 'live');
+    const onScreen = Date.now() - clicked;
+    const moving = await expectMovingVideo(viewer.page, 'live-video');
+    expect(moving.muted).toBe(true);
+    expect(await byTestId(viewer.page, 'live-video').getAttribute('data-transport')).toBe('webrtc');
+    console.log(`"Go live" click → picture on the viewer's screen: ${onScreen} ms`);
+    await shot(viewer.page, 'video-03-viewer-watching');
+
+    // Muted autoplay, with a visible way to turn the sound on.
+    await byTestId(viewer.page, 'unmute-button').click();
+    await viewer.page.waitForFunction(
+      () => document.querySelector<HTMLVideoElement>('[data-testid="live-video"]')?.muted === false,
+    );
+    await byTestId(viewer.page, 'unmute-button').waitFor({ state: 'detached' });
+
+    // The studio's uplink panel has numbers once a second.
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="uplink-health"]')?.getAttribute('data-level') !==
+        'unknown',
+    );
+    expect(await byTestId(page, 'uplink-bitrate').textContent()).toMatch(/\d+ kbit\/s/);
+    await shot(page, 'video-04-studio-live');
+  });
+
+  it('a viewer who opens the room mid-show gets the first frame in about a second', async () => {
+    const { page } = viewer;
+    await page.reload();
+    await waitForAttr(byTestId(page, 'live-video'), 'data-state', 'live');
+    const firstFrameMs = Number(
+      await byTestId(page, 'live-video').getAttribute('data-first-frame-ms'),
+    );
+    console.log(`WHEP first frame after the player started: ${firstFrameMs} ms`);
+    expect(firstFrameMs).toBeGreaterThan(0);
+    // Sub-second on loopback; generous here so a busy CI machine does not flake.
+    expect(firstFrameMs).toBeLessThan(3000);
+    await expectMovingVideo(page, 'live-video');
+  });
+
+  it('the host pins a product; the viewer sees its card over the video', async () => {
+    const row = byTestId(seller.page, 'control-product').filter({ hasText: PRODUCT });
+    await row.getByTestId('studio-pin').click();
+    await waitForAttr(row, 'data-pinned', 'true');
+    const card = byTestId(viewer.page, 'pinned-card');
+    await waitForAttr(card, 'data-product-id', state.productId!);
+    expect(await byTestId(viewer.page, 'pinned-title').textContent()).toBe(PRODUCT);
+    await expectMovingVideo(viewer.page, 'live-video');
+    await shot(viewer.page, 'video-05-viewer-pinned-card');
+  });
+
+  it('when the host’s connection is cut, the studio reconnects by itself and the viewer keeps watching', async () => {
+    const session = state.whipSessions.at(-1)!;
+    // The server drops the host's session, as after a network blip it timed out.
+    await seller.page.evaluate(() => window.scrollTo(0, 0));
+    // Every state the studio shows from now on, however briefly.
+    await seller.page.evaluate(() => {
+      const el = document.querySelector('[data-testid="broadcast-state"]')!;
+      const seen: string[] = [];
+      (window as unknown as { broadcastStates: string[] }).broadcastStates = seen;
+      new MutationObserver(() => seen.push(el.getAttribute('data-state') ?? '')).observe(el, {
+        attributes: true,
+        attributeFilter: ['data-state'],
+      });
+    });
+    const states = () =>
+      seller.page.evaluate(
+        () => (window as unknown as { broadcastStates: string[] }).broadcastStates,
+      );
+    const cut = Date.now();
+    const res = await fetch(session, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    await seller.page.waitForFunction(
+      () =>
+        (window as unknown as { broadcastStates: string[] }).broadcastStates.includes(
+          'reconnecting',
+        ),
+      undefined,
+      { timeout: 15_000 },
+    );
+    await shot(seller.page, 'video-06-studio-reconnecting');
+    await seller.page.waitForFunction(
+      () => {
+        const seen = (window as unknown as { broadcastStates: string[] }).broadcastStates;
+        return seen.at(-1) === 'live';
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
+    console.log(
+      `host cut off → on air again: ${Date.now() - cut} ms (${(await states()).join(' → ')})`,
+    );
+    expect(state.whipSessions.length).toBeGreaterThanOrEqual(2);
+    // The viewer's player stayed on its session; the picture comes back.
+    await waitForAttr(byTestId(viewer.page, 'live-video'), 'data-state', 'live', 15_000);
+    await expectMovingVideo(viewer.page, 'live-video');
+  });
+
+  it('on a landscape screen the whole picture is shown', async () => {
+    const { page } = viewer;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector<HTMLVideoElement>('[data-testid="live-video"]')?.style.objectFit ===
+        'contain',
+    );
+    await shot(page, 'video-07-viewer-landscape');
+    await page.setViewportSize({ width: 390, height: 844 });
+  });
+
+  it('the host ends the show: the viewer sees "ended" and the camera goes off', async () => {
+    await byTestId(seller.page, 'studio-end').click();
+    await waitForAttr(byTestId(seller.page, 'live-state'), 'data-state', 'ended');
+    await waitForAttr(byTestId(viewer.page, 'live-state'), 'data-state', 'ended');
+    await waitForAttr(byTestId(viewer.page, 'live-video'), 'data-state', 'ended');
+    expect(await byTestId(viewer.page, 'stage-overlay').getAttribute('data-state')).toBe('ended');
+    // The studio let go of the camera (the broadcast panel is gone with the show).
+    await byTestId(seller.page, 'broadcast').waitFor({ state: 'detached' });
+    const live = await api<{ live: { status: string; playback: unknown } }>(
+      'GET',
+      `/lives/${state.liveId}`,
+      null,
+    );
+    expect(live.live).toMatchObject({ status: 'ended', playback: null });
+    await shot(viewer.page, 'video-08-viewer-ended');
+  });
+
+  it('no page crashed along the way', () => {
+    for (const p of people) expect(p.pageErrors, p.name).toEqual([]);
+  });
+});
