@@ -15,6 +15,7 @@ import { registerWeb } from './http/web.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createDomainEventBus } from './lib/domain-events.ts';
 import { createMedia, type Media } from './media/media.service.ts';
+import { createRtmpIngest, type RtmpIngest } from './media/rtmp/rtmp-ingest.ts';
 import { registerRoutes } from './routes.ts';
 import { createServices, type Services } from './services.ts';
 import { createRealtime } from './realtime/realtime.ts';
@@ -25,6 +26,8 @@ declare module 'fastify' {
     database: Database;
     /** WHIP/WHEP relays; later media work (HLS, recording) subscribes to publishers here. */
     media: Media;
+    /** RTMP ingest (listening once the app is ready), or null when RTMP is off. */
+    rtmp: RtmpIngest | null;
   }
 }
 
@@ -49,6 +52,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await migrateDatabase(database);
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 }) : null;
   app.addHook('onClose', async () => {
+    await rtmp?.close();
     await media.close();
     await realtime.close();
     await events.idle();
@@ -63,6 +67,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const media = createMedia({ config, lives: services.lives, accounts: services.accounts, events, log: app.log });
   app.decorate('services', services);
   app.decorate('media', media);
+  const rtmp = config.rtmp
+    ? createRtmpIngest({
+        options: { ...config.rtmp, host: config.rtmp.host ?? config.host },
+        media,
+        log: app.log,
+      })
+    : null;
+  app.decorate('rtmp', rtmp);
+  if (rtmp) app.addHook('onReady', () => rtmp.start());
   app.decorate('database', database);
 
   registerValidation(app);

@@ -42,6 +42,7 @@ const schema = {
     WEBRTC_UDP_PORTS: { type: 'string', pattern: '^[0-9]{1,5}-[0-9]{1,5}$' },
     WEBRTC_STUN_URLS: { type: 'string', pattern: '^stun:' },
     WEBRTC_HOST_ADDRESSES: { type: 'string', pattern: '^[0-9a-fA-F.:, ]+$' },
+    RTMP_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 1935 },
   },
 } as const;
 
@@ -74,6 +75,7 @@ interface RawEnv {
   WEBRTC_UDP_PORTS?: string;
   WEBRTC_STUN_URLS?: string;
   WEBRTC_HOST_ADDRESSES?: string;
+  RTMP_PORT: number;
 }
 
 export interface RateLimits {
@@ -107,6 +109,16 @@ export interface WebRtcConfig {
 
 export const DEFAULT_WEBRTC: WebRtcConfig = Object.freeze({ viewersPerLive: 300, viewersPerNode: 500, stunUrls: [] });
 
+/** RTMP ingest (`media/rtmp/`) for encoders that do not speak WHIP. */
+export interface RtmpConfig {
+  /** TCP port; 0 here means any free port (tests). RTMP_PORT=0 turns RTMP off instead. */
+  port: number;
+  /** Address to listen on; undefined: the HTTP server's `host`. */
+  host?: string;
+  /** The ffmpeg that turns AAC into Opus; default `ffmpeg` on the PATH. */
+  ffmpegPath?: string;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -132,6 +144,8 @@ export interface Config {
   roomDelivery?: 'batched' | 'immediate';
   /** Undefined means {@link DEFAULT_WEBRTC}. */
   webrtc?: WebRtcConfig;
+  /** Undefined: no RTMP ingest (RTMP_PORT=0, and tests unless they ask for it). */
+  rtmp?: RtmpConfig;
   /** Where the built web app is; served when env is production. */
   webDistDir: string;
   serveWeb: boolean;
@@ -181,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       stunUrls: list(raw.WEBRTC_STUN_URLS),
       hostAddresses: list(raw.WEBRTC_HOST_ADDRESSES),
     }),
+    rtmp: raw.RTMP_PORT === 0 ? undefined : Object.freeze({ port: raw.RTMP_PORT }),
     webDistDir: raw.WEB_DIST_DIR ? path.resolve(raw.WEB_DIST_DIR) : defaultWebDist,
     serveWeb: raw.NODE_ENV === 'production',
   });

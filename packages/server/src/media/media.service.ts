@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { RtpPacket } from 'werift';
 import { AppError } from '@cunbo/shared';
 import { DEFAULT_WEBRTC, type Config } from '../config.ts';
 import type { DomainEventBus } from '../lib/domain-events.ts';
@@ -8,11 +9,18 @@ import { createPeerConnection, PeerSession, type PeerRole } from './peer.ts';
 import {
   DEFAULT_RELAY_OPTIONS,
   LiveRelay,
+  type ExternalSource,
   type PublisherRtp,
   type RelayOptions,
   type RelayStats,
 } from './relay.ts';
-import { checkOffer, narrowOffer, parseFragment } from './sdp.ts';
+import {
+  checkOffer,
+  narrowOffer,
+  parseFragment,
+  type MediaKind,
+  type NegotiatedCodec,
+} from './sdp.ts';
 
 /** How long a player sent to HLS waits before it tries WebRTC again. */
 export const RETRY_AFTER_SECONDS = 30;
@@ -22,6 +30,15 @@ export interface MediaCredentials {
   bearer?: string;
   /** Resolved from the session cookie, when there was no bearer. */
   actor: Actor | null;
+}
+
+/** A non-WebRTC publisher (an RTMP encoder) attached to a live's relay. */
+export interface ExternalPublisher {
+  liveId: string;
+  /** Feeds one RTP packet of the given kind, as if a WHIP publisher had sent it. */
+  push(kind: MediaKind, packet: RtpPacket): void;
+  /** The encoder stopped: the stream goes offline. */
+  stop(): void;
 }
 
 export interface SessionAnswer {
@@ -194,6 +211,39 @@ export function createMedia(deps: {
       const answer = await negotiate('publisher', liveId, offer);
       log.info({ liveId, session: answer.sessionId, byStreamKey }, 'publisher joined');
       return answer;
+    },
+
+    /** The live an encoder may publish to with this stream key: null if unknown or ended. */
+    async liveForStreamKey(streamKey: string): Promise<string | null> {
+      const found = await lives.findByStreamKey(streamKey);
+      return found && found.status !== 'ended' ? found.id : null;
+    },
+
+    /**
+     * A publisher that is not a WebRTC peer (RTMP, `rtmp/`), authorised by the live's stream
+     * key alone. Like a WHIP publisher it replaces the current one, and the relay's state
+     * (`live.stream`) follows its packets. Null for an unknown key or an ended show.
+     */
+    async publishExternal(
+      streamKey: string,
+      codecs: Partial<Record<MediaKind, NegotiatedCodec>>,
+      source: ExternalSource,
+    ): Promise<ExternalPublisher | null> {
+      const found = await lives.findByStreamKey(streamKey);
+      if (!found || found.status === 'ended' || closing) return null;
+      const liveId = found.id;
+      const id = `ext-${randomBytes(12).toString('base64url')}`;
+      const relay = relayFor(liveId);
+      const push = relay.setExternalPublisher(id, codecs, source);
+      log.info({ liveId, publisher: id, codecs: Object.keys(codecs) }, 'external publisher joined');
+      return {
+        liveId,
+        push,
+        stop() {
+          relay.removePublisher(id);
+          dropIfIdle(liveId);
+        },
+      };
     },
 
     /**

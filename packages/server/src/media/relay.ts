@@ -72,6 +72,22 @@ export interface RelayHooks {
   log: { warn(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
+/**
+ * A publisher that is not a WebRTC peer (an RTMP encoder, through `rtmp/`): it pushes its RTP
+ * with the function `setExternalPublisher` returns and hears from the relay here.
+ */
+export interface ExternalSource {
+  /** The relay wants a keyframe (a viewer joined or lost the picture). */
+  requestKeyframe?(): void;
+  /**
+   * Video packets from the last keyframe on, for a viewer who starts now: an encoder that
+   * cannot be asked for a keyframe would otherwise leave the viewer black until the next one.
+   */
+  keyframeCache?(): RtpPacket[];
+  /** The relay let go of it: replaced by a newer publisher, silent too long, or closed. */
+  close(reason: string): void;
+}
+
 export interface RelayStats {
   viewers: number;
   connectedViewers: number;
@@ -92,14 +108,22 @@ class Publisher {
   twccTimer: NodeJS.Timeout | undefined;
   constructor(
     readonly id: string,
-    readonly pc: RTCPeerConnection,
+    /** Null for an external (non-WebRTC) publisher, which has a `source` instead. */
+    readonly pc: RTCPeerConnection | null,
     readonly codecs: Partial<Record<MediaKind, NegotiatedCodec>>,
+    readonly source: ExternalSource | null = null,
   ) {
     this.lastRtpAt = Date.now();
   }
 }
 
 const seqNewer = (a: number, b: number) => a !== b && ((a - b) & 0xffff) < 0x8000;
+
+/**
+ * How fast a cached GOP is replayed to a viewer who starts (`Outlet.replay`): 10 Mbit/s, so
+ * a second of a 1.5 Mbit/s stream takes about 150 ms instead of landing as one burst.
+ */
+const REPLAY_BYTES_PER_MS = 1250;
 
 /** One viewer's audio or video: its sender and its own numbering. */
 export class Outlet {
@@ -112,6 +136,8 @@ export class Outlet {
   private lastSeq: number | undefined;
   private lastTs: number | undefined;
   private lastSentAt = 0;
+  /** Live packets waiting behind a replay, which go out in order once it is done. */
+  private queue: Array<[RtpPacket, boolean]> | undefined;
 
   constructor(
     readonly kind: MediaKind,
@@ -129,9 +155,44 @@ export class Outlet {
   activate(): void {
     this.active = true;
     this.waitingKeyframe = this.kind === 'video';
+    this.queue = undefined;
+  }
+
+  /**
+   * Sends packets from before now (an external publisher's cached GOP) ahead of the live
+   * ones, paced at {@link REPLAY_BYTES_PER_MS} rather than as one burst that the viewer's
+   * link (or its UDP receive buffer) would partly drop; live packets wait behind them.
+   */
+  replay(packets: Array<[RtpPacket, boolean]>): void {
+    if (!this.active || packets.length === 0) return;
+    const queue: Array<[RtpPacket, boolean]> = [...packets];
+    this.queue = queue;
+    let sent = 0;
+    let last = Date.now();
+    const drain = () => {
+      if (this.queue !== queue) return;
+      const now = Date.now();
+      let budget = Math.max(1200, (now - last) * REPLAY_BYTES_PER_MS);
+      last = now;
+      // A stream faster than the replay would never let it end: then the rest goes at once.
+      if (queue.length - sent > 5000) budget = Infinity;
+      while (budget > 0 && sent < queue.length) {
+        const [packet, isKeyframe] = queue[sent++]!;
+        budget -= packet.payload.length;
+        this.send(packet, isKeyframe, now);
+      }
+      if (sent < queue.length) setTimeout(drain, 2);
+      else this.queue = undefined;
+    };
+    drain();
   }
 
   forward(packet: RtpPacket, isKeyframe: boolean, now: number): void {
+    if (this.queue) this.queue.push([packet, isKeyframe]);
+    else this.send(packet, isKeyframe, now);
+  }
+
+  private send(packet: RtpPacket, isKeyframe: boolean, now: number): void {
     if (!this.active) return;
     const h = packet.header;
     if (h.ssrc !== this.sourceSsrc) {
@@ -274,15 +335,8 @@ export class LiveRelay {
     codecs: Partial<Record<MediaKind, NegotiatedCodec>>,
   ): void {
     if (this.closed) throw new Error('relay closed');
-    const previous = this.publisher;
     const publisher = new Publisher(id, pc, codecs);
-    this.publisher = publisher;
-    this.lastCodecs = codecs;
-    if (previous) {
-      this.dropPublisher(previous);
-      this.hooks.onPeerGone(previous.id);
-      if (this.state === 'live') this.setState('reconnecting');
-    }
+    this.replacePublisher(publisher);
 
     // One recorder per transport (one in all with BUNDLE): the sequence is transport-wide.
     const recorders = new Map<RTCDtlsTransport, TwccRecorder>();
@@ -324,7 +378,36 @@ export class LiveRelay {
       if (state === 'failed' && this.state === 'live') this.setState('reconnecting');
       if (state === 'closed') this.gonePublisher(id, 'closed');
     });
+    this.startWatchdog();
+  }
 
+  /**
+   * Makes a non-WebRTC publisher (an RTMP encoder) the publisher, replacing the current one
+   * as `setPublisher` does. Returns the function it pushes its RTP with; the relay then
+   * treats it like a WHIP publisher (state, timeouts, viewers, taps).
+   */
+  setExternalPublisher(
+    id: string,
+    codecs: Partial<Record<MediaKind, NegotiatedCodec>>,
+    source: ExternalSource,
+  ): (kind: MediaKind, packet: RtpPacket) => void {
+    if (this.closed) throw new Error('relay closed');
+    const publisher = new Publisher(id, null, codecs, source);
+    this.replacePublisher(publisher);
+    this.startWatchdog();
+    return (kind, packet) => this.onPublisherRtp(publisher, kind, packet);
+  }
+
+  private replacePublisher(publisher: Publisher): void {
+    const previous = this.publisher;
+    const { codecs } = publisher;
+    this.publisher = publisher;
+    this.lastCodecs = codecs;
+    if (previous) {
+      this.dropPublisher(previous, 'replaced');
+      this.hooks.onPeerGone(previous.id);
+      if (this.state === 'live') this.setState('reconnecting');
+    }
     // Viewers who negotiated another video codec cannot decode this publisher: close them,
     // their players reconnect and negotiate again.
     for (const viewer of this.viewers.values()) {
@@ -338,7 +421,6 @@ export class LiveRelay {
         this.hooks.onPeerGone(viewer.id);
       }
     }
-    this.startWatchdog();
   }
 
   /** Adds a negotiated viewer; it receives from the next keyframe once connected. */
@@ -366,6 +448,7 @@ export class LiveRelay {
       if (state === 'connected') {
         clearTimeout(viewer.connectTimer);
         for (const outlet of Object.values(viewer.outlets)) outlet.activate();
+        this.startFromCache(viewer);
         this.requestKeyframe(false);
       } else if (state === 'failed' || state === 'closed') {
         this.goneViewer(id, state);
@@ -378,11 +461,11 @@ export class LiveRelay {
   }
 
   /** Stops a publisher (WHIP DELETE or timeout): the stream goes offline. */
-  removePublisher(id: string): void {
+  removePublisher(id: string, reason = 'stopped'): void {
     const publisher = this.publisher;
     if (!publisher || publisher.id !== id) return;
     this.publisher = null;
-    this.dropPublisher(publisher);
+    this.dropPublisher(publisher, reason);
     this.stopWatchdog();
     this.setState('offline');
   }
@@ -425,7 +508,8 @@ export class LiveRelay {
     this.stopWatchdog();
     const pcs: RTCPeerConnection[] = [];
     if (this.publisher) {
-      pcs.push(this.publisher.pc);
+      if (this.publisher.pc) pcs.push(this.publisher.pc);
+      this.publisher.source?.close('relay closed');
       clearInterval(this.publisher.twccTimer);
       this.publisher = null;
     }
@@ -451,8 +535,27 @@ export class LiveRelay {
     this.hooks.tap()?.({ kind, codec, packet, isKeyframe });
   }
 
+  /** A viewer who starts while an external publisher's GOP is cached gets it at once. */
+  private startFromCache(viewer: Viewer): void {
+    const outlet = viewer.outlets.video;
+    const publisher = this.publisher;
+    const codec = publisher?.codecs.video;
+    if (!outlet?.isWaitingForKeyframe || !codec || !publisher.source?.keyframeCache) return;
+    outlet.replay(
+      publisher.source.keyframeCache().map((p) => [p, startsKeyframe(codec, p.payload)]),
+    );
+  }
+
   private sendPli(): void {
     this.lastKeyframeRequestAt = Date.now();
+    const source = this.publisher?.source;
+    if (source) {
+      if (source.requestKeyframe) {
+        this.keyframeRequests++;
+        source.requestKeyframe();
+      }
+      return;
+    }
     const video = this.publisher?.inbound.video;
     if (!video || video.receiver.dtlsTransport?.state !== 'connected') return;
     this.keyframeRequests++;
@@ -465,15 +568,16 @@ export class LiveRelay {
     video.receiver.dtlsTransport.sendRtcp([pli]).catch(() => undefined);
   }
 
-  private dropPublisher(publisher: Publisher): void {
+  private dropPublisher(publisher: Publisher, reason: string): void {
     clearInterval(publisher.twccTimer);
-    void publisher.pc.close().catch(() => undefined);
+    void publisher.pc?.close().catch(() => undefined);
+    publisher.source?.close(reason);
   }
 
   private gonePublisher(id: string, reason: string): void {
     if (this.publisher?.id !== id) return;
     this.hooks.log.warn({ liveId: this.liveId, publisher: id, reason }, 'publisher gone');
-    this.removePublisher(id);
+    this.removePublisher(id, reason);
     this.hooks.onPeerGone(id);
   }
 

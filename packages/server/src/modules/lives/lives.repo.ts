@@ -28,6 +28,11 @@ export function livesRepo(db: Db) {
       const rows = await db.select().from(lives).where(eq(lives.id, id)).limit(1);
       return rows[0] ?? null;
     },
+    /** The live an encoder (RTMP) publishes to; its URL carries the stream key, not the id. */
+    async findLiveByStreamKey(streamKey: string): Promise<LiveRow | null> {
+      const rows = await db.select().from(lives).where(eq(lives.streamKey, streamKey)).limit(1);
+      return rows[0] ?? null;
+    },
     /** Moves the status only if it is still `from`: two clicks on "Go live" start it once. */
     async transition(id: string, from: LiveRow['status'], values: Partial<typeof lives.$inferInsert>): Promise<LiveRow | null> {
       const rows = await db

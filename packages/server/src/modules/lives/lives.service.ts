@@ -176,6 +176,12 @@ export function createLivesService(deps: {
       return { live, hostUserId: shop?.ownerId ?? null, pinned };
     },
 
+    /** The live an RTMP encoder publishes to, found by its stream key (id and status only). */
+    async findByStreamKey(streamKey: string): Promise<{ id: string; status: LiveStatus } | null> {
+      const live = await repo.findLiveByStreamKey(streamKey);
+      return live && { id: live.id, status: live.status };
+    },
+
     async liveProductIds(id: string) {
       return repo.productIdsOf(id);
     },
