@@ -43,6 +43,10 @@ const schema = {
     WEBRTC_STUN_URLS: { type: 'string', pattern: '^stun:' },
     WEBRTC_HOST_ADDRESSES: { type: 'string', pattern: '^[0-9a-fA-F.:, ]+$' },
     RTMP_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 1935 },
+    HLS_SEGMENT_SECONDS: { type: 'number', minimum: 1, maximum: 10, default: 2 },
+    HLS_PART_SECONDS: { type: 'number', minimum: 0.1, maximum: 2, default: 0.334 },
+    THUMBNAIL_SECONDS: { type: 'integer', minimum: 5, maximum: 3600, default: 30 },
+    FFMPEG_PATH: { type: 'string', default: 'ffmpeg' },
   },
 } as const;
 
@@ -76,6 +80,10 @@ interface RawEnv {
   WEBRTC_STUN_URLS?: string;
   WEBRTC_HOST_ADDRESSES?: string;
   RTMP_PORT: number;
+  HLS_SEGMENT_SECONDS: number;
+  HLS_PART_SECONDS: number;
+  THUMBNAIL_SECONDS: number;
+  FFMPEG_PATH: string;
 }
 
 export interface RateLimits {
@@ -108,6 +116,25 @@ export interface WebRtcConfig {
 }
 
 export const DEFAULT_WEBRTC: WebRtcConfig = Object.freeze({ viewersPerLive: 300, viewersPerNode: 500, stunUrls: [] });
+
+/** HLS packaging, recording and thumbnails (`media/hls`, `media/recording`). */
+export interface HlsConfig {
+  /** Segment length aimed at, seconds; segments start at keyframes asked for in time. */
+  segmentSeconds: number;
+  /** Low-latency HLS part length, seconds: the player stays about three parts behind. */
+  partSeconds: number;
+  /** How often the thumbnail of a live show is refreshed, seconds. */
+  thumbnailSeconds: number;
+  /** ffmpeg, used only to grab thumbnails; null: no thumbnails. */
+  ffmpegPath: string | null;
+}
+
+export const DEFAULT_HLS: HlsConfig = Object.freeze({
+  segmentSeconds: 2,
+  partSeconds: 0.334,
+  thumbnailSeconds: 30,
+  ffmpegPath: 'ffmpeg',
+});
 
 /** RTMP ingest (`media/rtmp/`) for encoders that do not speak WHIP. */
 export interface RtmpConfig {
@@ -144,6 +171,8 @@ export interface Config {
   roomDelivery?: 'batched' | 'immediate';
   /** Undefined means {@link DEFAULT_WEBRTC}. */
   webrtc?: WebRtcConfig;
+  /** Undefined means {@link DEFAULT_HLS}. */
+  hls?: HlsConfig;
   /** Undefined: no RTMP ingest (RTMP_PORT=0, and tests unless they ask for it). */
   rtmp?: RtmpConfig;
   /** Where the built web app is; served when env is production. */
@@ -194,6 +223,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       udpPorts: parsePortRange(raw.WEBRTC_UDP_PORTS),
       stunUrls: list(raw.WEBRTC_STUN_URLS),
       hostAddresses: list(raw.WEBRTC_HOST_ADDRESSES),
+    }),
+    hls: Object.freeze({
+      segmentSeconds: raw.HLS_SEGMENT_SECONDS,
+      partSeconds: raw.HLS_PART_SECONDS,
+      thumbnailSeconds: raw.THUMBNAIL_SECONDS,
+      ffmpegPath: raw.FFMPEG_PATH.trim() === '' ? null : raw.FFMPEG_PATH,
     }),
     rtmp: raw.RTMP_PORT === 0 ? undefined : Object.freeze({ port: raw.RTMP_PORT }),
     webDistDir: raw.WEB_DIST_DIR ? path.resolve(raw.WEB_DIST_DIR) : defaultWebDist,

@@ -8,6 +8,8 @@ import type { OrderView } from '../modules/orders/orders.service.ts';
 export interface DomainEvents {
   'live.started': { liveId: string; shopId: string; shopName: string; title: string };
   'live.ended': { liveId: string; shopId: string };
+  /** The host deleted a show that was not on air; its recording goes too. */
+  'live.deleted': { liveId: string; shopId: string };
   'live.pinned': { liveId: string; product: PinnedProductCard | null };
   /**
    * The host's video stream (WHIP publisher) went on air, dropped and is being waited for,

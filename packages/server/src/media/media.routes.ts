@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errorResponses, Uuid } from '../http/schema-helpers.ts';
+import { hlsRoutes } from './hls/hls.routes.ts';
 import { RETRY_AFTER_SECONDS, type Media } from './media.service.ts';
 import type { PeerRole } from './peer.ts';
 
@@ -219,4 +220,6 @@ export async function mediaRoutes(app: FastifyInstance, deps: { media: Media }):
       },
     );
   }
+
+  hlsRoutes(app, { hls: media.hls });
 }

@@ -5,6 +5,7 @@ import { DEFAULT_WEBRTC, type Config } from '../config.ts';
 import type { DomainEventBus } from '../lib/domain-events.ts';
 import type { Actor, AccountsService } from '../modules/accounts/accounts.service.ts';
 import type { LivesService } from '../modules/lives/lives.service.ts';
+import { createHls } from './hls/hls.service.ts';
 import { createPeerConnection, PeerSession, type PeerRole } from './peer.ts';
 import {
   DEFAULT_RELAY_OPTIONS,
@@ -190,8 +191,15 @@ export function createMedia(deps: {
     relays.delete(liveId);
     await relay?.close();
   });
+  // A deleted show (never on air then) may still have the host's preview publishing.
+  events.on('live.deleted', async ({ liveId }) => {
+    for (const s of sessions.values()) if (s.liveId === liveId) sessions.delete(s.id);
+    const relay = relays.get(liveId);
+    relays.delete(liveId);
+    await relay?.close();
+  });
 
-  return {
+  const media = {
     /**
      * WHIP: the host (session) or their encoder (stream key) publishes. A new publisher
      * replaces the current one.
@@ -363,12 +371,18 @@ export function createMedia(deps: {
     /** Closes every peer connection (app shutdown). */
     async close(): Promise<void> {
       closing = true;
+      await hls.close();
       sessions.clear();
       const all = [...relays.values()];
       relays.clear();
       await Promise.allSettled(all.map((r) => r.close(true)));
     },
   };
+
+  // HLS packaging, recording and thumbnails: fed by the publishers' RTP (media/hls).
+  const hls = createHls({ config: deps.config, lives, events, log, source: media });
+  lives.attachMedia({ hlsLive: (liveId) => hls.isLive(liveId) });
+  return Object.assign(media, { hls });
 }
 
 export type Media = ReturnType<typeof createMedia>;

@@ -1,12 +1,14 @@
 import {
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   text,
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { ReplayTimeline } from '../../modules/lives/lives.replay.ts';
 import { products, shops } from './catalog.ts';
 
 export const lives = pgTable(
@@ -30,6 +32,10 @@ export const lives = pgTable(
     peakViewers: integer('peak_viewers').notNull().default(0),
     likes: integer('likes').notNull().default(0),
     chatLines: integer('chat_lines').notNull().default(0),
+    /** When the stream's latest thumbnail was grabbed; null: none yet. */
+    thumbnailAt: timestamp('thumbnail_at', { withTimezone: true }),
+    /** The recording's length and wall-clock runs, written when the show ends; null: none. */
+    replay: jsonb('replay').$type<ReplayTimeline>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('lives_status_idx').on(t.status), index('lives_shop_idx').on(t.shopId)],

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { follows, liveProducts, livePins, lives, products, shops } from '../../db/schema/index.ts';
+import type { ReplayTimeline } from './lives.replay.ts';
 
 export type LiveRow = typeof lives.$inferSelect;
 
@@ -79,6 +80,25 @@ export function livesRepo(db: Db) {
     },
     async pinsOf(liveId: string) {
       return db.select().from(livePins).where(eq(livePins.liveId, liveId)).orderBy(asc(livePins.pinnedAt));
+    },
+    /** Every pin of these lives, in pin order (chapters of their replays). */
+    async pinsOfMany(liveIds: string[]): Promise<Map<string, Array<typeof livePins.$inferSelect>>> {
+      const out = new Map<string, Array<typeof livePins.$inferSelect>>();
+      if (liveIds.length === 0) return out;
+      const rows = await db.select().from(livePins).where(inArray(livePins.liveId, liveIds)).orderBy(asc(livePins.pinnedAt), asc(livePins.id));
+      for (const r of rows) out.set(r.liveId, [...(out.get(r.liveId) ?? []), r]);
+      return out;
+    },
+    async setReplay(liveId: string, replay: ReplayTimeline | null): Promise<void> {
+      await db.update(lives).set({ replay }).where(eq(lives.id, liveId));
+    },
+    async setThumbnailAt(liveId: string, at: Date): Promise<void> {
+      await db.update(lives).set({ thumbnailAt: at }).where(eq(lives.id, liveId));
+    },
+    /** Deletes a show that is not on air (pins and products go with it; orders keep a null live). */
+    async deleteLive(id: string): Promise<LiveRow | null> {
+      const rows = await db.delete(lives).where(and(eq(lives.id, id), ne(lives.status, 'live'))).returning();
+      return rows[0] ?? null;
     },
     async list(filter: LiveListFilter): Promise<LiveRow[]> {
       const where: SQL[] = [];

@@ -53,6 +53,22 @@ export function livesRoutes(app: FastifyInstance, deps: { lives: LivesService })
     async (request) => ({ live: await lives.getLive(request.params.id, localeOf(request), request.actor) }),
   );
 
+  api.delete(
+    '/lives/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a show and its recording (host); not while it is live (409)',
+        params: IdParams,
+        response: { 204: { description: 'Deleted', type: 'null' }, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await lives.deleteLive(requireActor(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
+
   for (const action of ['start', 'end'] as const) {
     api.post(
       `/lives/:id/${action}`,

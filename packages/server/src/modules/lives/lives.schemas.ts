@@ -31,9 +31,32 @@ export const LiveSchema = Type.Object({
     Type.Object(
       {
         whep: Type.String({ description: 'WebRTC playback (WHEP): POST an SDP offer here' }),
-        hls: Nullable(Type.String({ description: 'HLS playlist; null until HLS packaging is available' })),
+        hls: Nullable(
+          Type.String({
+            description:
+              'Low-latency HLS live playlist (fMP4, H.264 + Opus); null while the host is not publishing. For players that cannot use WebRTC, and when WHEP answers 503',
+          }),
+        ),
       },
       { description: 'While the show is live; null otherwise' },
+    ),
+  ),
+  thumbnailUrl: Nullable(Type.String({ description: 'JPEG grabbed from the stream (every 30 s while live); null until there is one' })),
+  replay: Nullable(
+    Type.Object(
+      {
+        hls: Type.String({ description: 'HLS VOD playlist of the whole show' }),
+        chapters: Type.Array(
+          Type.Object({
+            at: Type.Number({ description: 'Seconds from the start of the replay' }),
+            productId: Uuid(),
+            title: Type.String(),
+          }),
+          { description: 'One at each product the host pinned, in order' },
+        ),
+        duration: Type.Number({ description: 'Seconds' }),
+      },
+      { description: 'After the show ended, when it was recorded; null otherwise' },
     ),
   ),
   streamKey: Type.Optional(Type.String({ description: 'Only for the host' })),

@@ -8,6 +8,7 @@ import type { ShopRow } from '../catalog/catalog.repo.ts';
 import { regionPrefix, regionView, type CatalogService, type RegionView } from '../catalog/catalog.service.ts';
 import type { Locale } from '../regions/regions.service.ts';
 import type { LiveListFilter, LiveRow, LivesRepo } from './lives.repo.ts';
+import { chaptersOf, type Chapter, type ReplayTimeline } from './lives.replay.ts';
 import { LIVE_TRANSITIONS } from './lives.state.ts';
 
 export interface LiveView {
@@ -22,22 +23,36 @@ export interface LiveView {
   products: PinnedProductCard[];
   stats: { peakViewers: number; likes: number; chatLines: number };
   playback: LivePlayback | null;
+  /** A frame of the stream, refreshed while live; null until the first one. */
+  thumbnailUrl: string | null;
+  /** After the end, when something was recorded. */
+  replay: LiveReplay | null;
   /** Only for the host: OBS and encoder apps publish with it. */
   streamKey?: string;
   createdAt: string;
 }
 
 /**
- * Where players get the show while it is live. `hls` stays null until the HLS packager
- * exists; players then only have WebRTC (WHEP).
+ * Where players get the show while it is live. `hls` is null until the stream is being
+ * packaged (the host is publishing); players then only have WebRTC (WHEP).
  */
 export interface LivePlayback {
   whep: string;
   hls: string | null;
 }
 
-const playbackOf = (live: LiveRow): LivePlayback | null =>
-  live.status === 'live' ? { whep: `/api/v1/lives/${live.id}/whep`, hls: null } : null;
+/** The recorded show: an HLS VOD playlist, with a chapter at each product pinned. */
+export interface LiveReplay {
+  hls: string;
+  chapters: Chapter[];
+  duration: number;
+}
+
+/** What the media side (`media/hls`) tells the lives module about a show's stream. */
+export interface LiveMediaProbe {
+  /** The live HLS playlist has something to play. */
+  hlsLive(liveId: string): boolean;
+}
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -48,12 +63,25 @@ export function createLivesService(deps: {
   clock: Clock;
 }) {
   const { repo, catalog, events, clock } = deps;
+  let media: LiveMediaProbe = { hlsLive: () => false };
+
+  const playbackOf = (live: LiveRow): LivePlayback | null =>
+    live.status === 'live'
+      ? {
+          whep: `/api/v1/lives/${live.id}/whep`,
+          hls: media.hlsLive(live.id) ? `/api/v1/lives/${live.id}/hls/live.m3u8` : null,
+        }
+      : null;
+  const hasReplay = (l: LiveRow): l is LiveRow & { replay: ReplayTimeline } =>
+    l.status === 'ended' && !!l.replay && l.replay.duration > 0;
 
   async function present(lives: LiveRow[], locale: Locale, actor: Actor | null): Promise<LiveView[]> {
     const productIds = await repo.productIdsOfMany(lives.map((l) => l.id));
     const allIds = new Set<string>();
     for (const ids of productIds.values()) ids.forEach((id) => allIds.add(id));
     for (const l of lives) if (l.pinnedProductId) allIds.add(l.pinnedProductId);
+    const pins = await repo.pinsOfMany(lives.filter(hasReplay).map((l) => l.id));
+    for (const list of pins.values()) for (const p of list) if (p.productId) allIds.add(p.productId);
     const cards = await catalog.productCards([...allIds]);
     const shops = new Map<string, ShopRow>();
     for (const l of lives) {
@@ -76,6 +104,14 @@ export function createLivesService(deps: {
         products: (productIds.get(l.id) ?? []).flatMap((id) => cards.get(id) ?? []),
         stats: { peakViewers: l.peakViewers, likes: l.likes, chatLines: l.chatLines },
         playback: playbackOf(l),
+        thumbnailUrl: l.thumbnailAt ? `/api/v1/lives/${l.id}/thumbnail.jpg?v=${l.thumbnailAt.getTime()}` : null,
+        replay: hasReplay(l)
+          ? {
+              hls: `/api/v1/lives/${l.id}/hls/replay.m3u8`,
+              chapters: chaptersOf(l.replay, pins.get(l.id) ?? [], (id) => cards.get(id)?.title),
+              duration: l.replay.duration,
+            }
+          : null,
         ...(actor && shop.ownerId === actor.user.id && { streamKey: l.streamKey }),
         createdAt: l.createdAt.toISOString(),
       };
@@ -151,6 +187,17 @@ export function createLivesService(deps: {
       return one(id, locale, actor);
     },
 
+    /** The host deletes a show that is not on air; its recording is deleted after (`live.deleted`). */
+    async deleteLive(actor: Actor, id: string): Promise<void> {
+      const { live, shop } = await ownedLive(actor, id);
+      if (live.status === 'live') {
+        throw new AppError('CONFLICT', 'End the show before deleting it', 409, { status: live.status });
+      }
+      const deleted = await repo.deleteLive(id);
+      if (!deleted) throw new AppError('CONFLICT', 'The show went live meanwhile', 409, { status: 'live' });
+      events.emit('live.deleted', { liveId: id, shopId: shop.id });
+    },
+
     async pinProduct(actor: Actor, id: string, productId: string | null, locale: Locale): Promise<LiveView> {
       const { live, shop } = await ownedLive(actor, id);
       if (live.status === 'ended') throw new AppError('LIVE_NOT_LIVE', 'This show has ended', 409);
@@ -187,6 +234,17 @@ export function createLivesService(deps: {
     },
 
     openLivesWithProduct: (productId: string) => repo.openLivesWithProduct(productId),
+
+    /** The media side reports here; called once when the app is built. */
+    attachMedia(probe: LiveMediaProbe): void {
+      media = probe;
+    },
+
+    /** The recorder, when the show has ended: what the replay covers. */
+    recordReplay: (id: string, replay: ReplayTimeline) => repo.setReplay(id, replay),
+
+    /** The recorder grabbed a new thumbnail. */
+    recordThumbnail: (id: string, at: Date) => repo.setThumbnailAt(id, at),
 
     recordStats: (id: string, stats: { peakViewers?: number; likes?: number; chatLines?: number }) => repo.recordStats(id, stats),
   };
