@@ -9,7 +9,7 @@
  * A benchmark, never a test: the figures depend on the machine. See docs/benchmarks.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -93,6 +93,42 @@ function procUsage(pid: number): { cpu: number; rss: number } {
     /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0,
   );
   return { cpu, rss: rssKb * 1024 };
+}
+
+/** CPU seconds so far of every process on the machine, with its command line. */
+function allProcesses(): Map<number, { cpu: number; command: string }> {
+  const all = new Map<number, { cpu: number; command: string }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const pid = Number(name);
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .replace(/\0/g, ' ')
+        .trim()
+        .slice(0, 80);
+      all.set(pid, { cpu: procUsage(pid).cpu, command });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return all;
+}
+
+function busiestOthers(
+  before: Map<number, { cpu: number; command: string }>,
+  after: Map<number, { cpu: number; command: string }>,
+  ours: number[],
+  seconds: number,
+): Array<{ command: string; cpuPercentOfOneCore: number }> {
+  return [...after]
+    .filter(([pid]) => !ours.includes(pid))
+    .map(([pid, p]) => ({
+      command: p.command,
+      cpuPercentOfOneCore: round(((p.cpu - (before.get(pid)?.cpu ?? 0)) / seconds) * 100),
+    }))
+    .filter((p) => p.cpuPercentOfOneCore >= 5)
+    .sort((a, b) => b.cpuPercentOfOneCore - a.cpuPercentOfOneCore)
+    .slice(0, 5);
 }
 
 /** Busy and total jiffies of the whole machine. */
@@ -361,6 +397,7 @@ async function runMode(mode: 'batched' | 'immediate') {
     await delay(startAt - Date.now());
     const cpu0 = procUsage(server.pid).cpu;
     const machine0 = machineCpu();
+    const everyone0 = allProcesses();
     const loadCpu0 = loads.map((l) => procUsage(l.child.pid!).cpu);
     let peakRss = 0;
     log(
@@ -372,6 +409,7 @@ async function runMode(mode: 'batched' | 'immediate') {
     }
     const cpu1 = procUsage(server.pid).cpu;
     const machine1 = machineCpu();
+    const everyone1 = allProcesses();
     const loadCpu1 = loads.map((l) => procUsage(l.child.pid!).cpu);
     await delay(200); // the chatters' last line of the window
 
@@ -435,6 +473,8 @@ async function runMode(mode: 'batched' | 'immediate') {
         cpuPercentOfOneCore: round((serverCpu / opt.seconds) * 100),
         cpuMsPer1000Deliveries:
           inWindow === 0 ? null : round((serverCpu * 1000) / (inWindow / 1000), 2),
+        /** Everything the server did, divided by the frames viewers got (the work is mostly per frame). */
+        cpuUsPerFrame: framesInWindow === 0 ? null : round((serverCpu * 1e6) / framesInWindow, 1),
         rssWithTenthMb: round(first.memory.rss / 1e6),
         rssWithViewersMb: round(second.memory.rss / 1e6),
         rssPeakMb: round(Math.max(peakRss, second.memory.rss) / 1e6),
@@ -456,9 +496,21 @@ async function runMode(mode: 'batched' | 'immediate') {
           opt.seconds) *
           100,
       ),
+      /** The busiest other programs during the run (another user's tests skew every figure). */
+      otherPrograms: busiestOthers(
+        everyone0,
+        everyone1,
+        [server.pid, ...loads.map((l) => l.child.pid!)],
+        opt.seconds,
+      ),
       closedByServer: sum(viewerReports().map((r) => r.closedByServer)),
     };
     log(`${mode}: done`);
+    for (const other of result.otherPrograms) {
+      log(
+        `${mode}: meanwhile another program used ${other.cpuPercentOfOneCore} % of a core: ${other.command}`,
+      );
+    }
     return result;
   } catch (err) {
     console.error(server.output());
@@ -492,6 +544,7 @@ function table(
     ['delay samples', (r) => `${r.delayMs.samples} of ${r.delayMs.samplesExpected}`],
     ['server CPU (% of a core)', (r) => r.server.cpuPercentOfOneCore],
     ['server CPU ms / 1000 deliveries', (r) => r.server.cpuMsPer1000Deliveries],
+    ['server CPU µs / frame', (r) => r.server.cpuUsPerFrame],
     [
       'server RSS 10% / all viewers / peak MB',
       (r) => `${r.server.rssWithTenthMb} / ${r.server.rssWithViewersMb} / ${r.server.rssPeakMb}`,

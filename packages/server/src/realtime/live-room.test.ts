@@ -197,6 +197,44 @@ describe('LiveRoom', () => {
     ]);
   });
 
+  it('writes plain connections the whole WebSocket frame, the same bytes to each', async () => {
+    await openRoom();
+    const writes: Buffer[][] = [];
+    const viewers = [client(), client()].map((c, i) => {
+      writes.push([]);
+      Object.assign(c.socket, {
+        extensions: '',
+        _socket: { write: (b: Buffer) => writes[i]!.push(b) },
+      });
+      room.add(c);
+      return c;
+    });
+    await tick();
+    await tick();
+    writes.forEach((w) => w.splice(0));
+
+    await chat('short');
+    await tick();
+    for (let i = 0; i < 300; i++)
+      await chat(`a longer line to make a frame over 64 KB, number ${i} `.repeat(4));
+    await tick();
+
+    const [small, large] = writes[0]!;
+    expect(writes[1]![0]).toBe(small);
+    expect(writes[1]![1]).toBe(large);
+    expect(viewers.every((v) => v.socket.sent.length === 0)).toBe(true);
+    // FIN + text, then a 7-bit, or a 64-bit length.
+    expect([small![0], small![1]]).toEqual([0x81, small!.length - 2]);
+    expect(JSON.parse(small!.subarray(2).toString())).toEqual({
+      seq: 1,
+      type: 'chat',
+      text: 'short',
+    });
+    expect([large![0], large![1]]).toEqual([0x81, 127]);
+    expect(Number(large!.readBigUInt64BE(2))).toBe(large!.length - 10);
+    expect(JSON.parse(large!.subarray(10).toString()).events).toHaveLength(300);
+  });
+
   it('in immediate delivery, encodes and sends every event to every socket at once', async () => {
     await openRoom('immediate');
     const [a, b] = [client(), client()];

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { LiveStatus } from '@cunbo/shared';
 import type { WebSocket } from 'ws';
 import type { RoomBroker, BrokerMessage } from './broker.ts';
@@ -106,7 +107,7 @@ export class LiveRoom {
 
   /** Sends a frame now to one client, after anything it is still waiting for. */
   sendTo(client: RoomClient, frame: string | Buffer): void {
-    send(client, typeof frame === 'string' ? Buffer.from(frame) : frame);
+    send(client, frame);
   }
 
   /**
@@ -212,19 +213,50 @@ function unseen(client: RoomClient, events: QueuedEvent[]): QueuedEvent[] {
   return fresh;
 }
 
-/** One event goes out as itself; several as one `batch` event. */
-function frameOf(events: QueuedEvent[]): Buffer {
-  return Buffer.from(
-    events.length === 1 ? events[0]!.json : `{"type":"batch","events":[${events.map((e) => e.json).join(',')}]}`,
-  );
+/** A frame of the room: the JSON, and the same bytes as a whole WebSocket text frame. */
+interface Frame {
+  wire: Buffer;
+  payload: Buffer;
 }
 
-function send(client: RoomClient, frame: Buffer | string): void {
+/**
+ * One event goes out as itself; several as one `batch` event. Encoded once, with its
+ * WebSocket header in front, for every socket of the room.
+ */
+function frameOf(events: QueuedEvent[]): Frame {
+  const json =
+    events.length === 1 ? events[0]!.json : `{"type":"batch","events":[${events.map((e) => e.json).join(',')}]}`;
+  const length = Buffer.byteLength(json);
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const wire = Buffer.allocUnsafe(headerLength + length);
+  wire[0] = 0x81; // FIN, text
+  if (headerLength === 2) wire[1] = length;
+  else if (headerLength === 4) {
+    wire[1] = 126;
+    wire.writeUInt16BE(length, 2);
+  } else {
+    wire[1] = 127;
+    wire.writeBigUInt64BE(BigInt(length), 2);
+  }
+  wire.write(json, headerLength, 'utf8');
+  return { wire, payload: wire.subarray(headerLength) };
+}
+
+function send(client: RoomClient, frame: Frame | Buffer | string): void {
   const socket = client.socket;
   if (socket.readyState !== socket.OPEN) return;
   if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
     socket.terminate();
     return;
   }
-  socket.send(frame, { binary: false });
+  if (typeof frame === 'string' || Buffer.isBuffer(frame)) {
+    socket.send(frame, { binary: false });
+    return;
+  }
+  // With no extension (no compression) a frame is the same bytes on every socket: written
+  // whole, it spares `ws` a header and a two-part write per socket, a fifth of a send's CPU
+  // (bench/chat). `ws` writes its own frames synchronously, so the order is kept.
+  const raw = socket.extensions === '' ? (socket as unknown as { _socket?: Socket })._socket : undefined;
+  if (raw) raw.write(frame.wire);
+  else socket.send(frame.payload, { binary: false });
 }

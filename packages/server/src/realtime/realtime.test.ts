@@ -503,6 +503,22 @@ describe('live room with a slow tick', () => {
     await t.close();
   });
 
+  it('delivers a tick of over 64 KB as one frame a browser can read', async () => {
+    const author = await registerUser(t.app, 'buyer');
+    const talker = await openRoom(base, liveId, { token: author.token });
+    const viewer = await openRoom(base, liveId);
+    opened.push(talker, viewer);
+    const lines = Array.from({ length: 350 }, (_, i) => `${i} ${'稻'.repeat(190)}`);
+    for (const text of lines) talker.send({ type: 'chat', text });
+    await waitUntil(() => viewer.ofType('chat').length === lines.length, {
+      timeoutMs: 10_000,
+      what: () => `${lines.length} lines; got ${viewer.ofType('chat').length}`,
+    });
+    expect(viewer.ofType('chat').map((e) => e.text)).toEqual(lines);
+    expect(viewer.ofType('error')).toEqual([]);
+    await closeAll();
+  });
+
   it('never sends a joining client an event twice, nor one older than its hello', async () => {
     const first = await openRoom(base, liveId);
     opened.push(first);

@@ -83,7 +83,14 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     if (value !== undefined) env[key] = value;
   }
 
-  const node = [...(opts.runUnder ?? []), process.execPath, ...(opts.nodeArgs ?? []), '--import', 'tsx', MAIN];
+  const node = [
+    ...(opts.runUnder ?? []),
+    process.execPath,
+    ...(opts.nodeArgs ?? []),
+    '--import',
+    'tsx',
+    MAIN,
+  ];
   // `exec` keeps one process: the pid we hold is the server's, and signals reach it.
   const child = opts.openFiles
     ? spawn(
