@@ -81,6 +81,21 @@ async function expectMovingVideo(page: Page, testId: string): Promise<Playback> 
   return later;
 }
 
+/** A 503 as the server sends when this node has no room for another WebRTC viewer. */
+function fullNode(retryAfterSeconds = 30) {
+  return {
+    status: 503,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    json: {
+      error: {
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'Too many WebRTC viewers right now; watch over HLS',
+        details: { fallback: 'hls', retryAfterSeconds, limit: 'node' },
+      },
+    },
+  };
+}
+
 async function api<T>(
   method: string,
   path: string,
@@ -309,6 +324,93 @@ describe('live video: go live from the studio, watch in the live room', () => {
     await expectMovingVideo(viewer.page, 'live-video');
   });
 
+  it('another device going on air takes over, and the studio steps aside instead of fighting back', async () => {
+    // The host opens the studio on a second device (here: a second tab) and starts the video.
+    const second = await seller.context.newPage();
+    try {
+      await second.goto(`${base}/studio/lives/${state.liveId}`);
+      await waitForAttr(byTestId(second, 'broadcast-state'), 'data-state', 'preview');
+      await byTestId(second, 'studio-publish').click();
+      await waitForAttr(byTestId(second, 'broadcast-state'), 'data-state', 'live');
+      // The first one notices it was replaced and stops, saying why.
+      await waitForAttr(byTestId(seller.page, 'broadcast-error'), 'data-kind', 'replaced', 20_000);
+      await waitForAttr(byTestId(seller.page, 'broadcast-state'), 'data-state', 'preview');
+      await seller.page.waitForTimeout(3000);
+      expect(await byTestId(second, 'broadcast-state').getAttribute('data-state')).toBe('live');
+      await expectMovingVideo(viewer.page, 'live-video');
+      await byTestId(seller.page, 'broadcast').scrollIntoViewIfNeeded();
+      await shot(seller.page, 'video-07-studio-replaced');
+    } finally {
+      await second.close();
+    }
+    // Back on the first device, one tap takes the show's video back.
+    await byTestId(seller.page, 'studio-publish').click();
+    await waitForAttr(byTestId(seller.page, 'broadcast-state'), 'data-state', 'live');
+    await waitForAttr(byTestId(viewer.page, 'live-video'), 'data-state', 'live', 15_000);
+    await expectMovingVideo(viewer.page, 'live-video');
+    await seller.page.evaluate(() => window.scrollTo(0, 0));
+  });
+
+  it('when WebRTC cannot be had (a full node), the player falls back to HLS', async () => {
+    // The server packages the show as low-latency HLS while it is live.
+    const { live } = await api<{ live: { playback: { hls: string | null } | null } }>(
+      'GET',
+      `/lives/${state.liveId}`,
+      null,
+    );
+    expect(live.playback?.hls).toMatch(/\.m3u8$/);
+    const { page } = viewer;
+    // This node answers WHEP as a full one does.
+    await page.route(
+      (url) => url.pathname === `/api/v1/lives/${state.liveId}/whep`,
+      (route) =>
+        route.request().method() === 'POST' ? route.fulfill(fullNode()) : route.continue(),
+    );
+    await page.reload();
+    await waitForAttr(byTestId(page, 'live-video'), 'data-transport', 'hls');
+    await waitForAttr(byTestId(page, 'live-video'), 'data-state', 'live', 20_000);
+    const firstFrameMs = Number(
+      await byTestId(page, 'live-video').getAttribute('data-first-frame-ms'),
+    );
+    console.log(
+      `HLS first frame after the player started (WHEP refused first): ${firstFrameMs} ms`,
+    );
+    await expectMovingVideo(page, 'live-video');
+    await byTestId(page, 'video-hls').waitFor();
+    await shot(page, 'video-08-viewer-hls-fallback');
+    await page.unrouteAll({ behavior: 'wait' });
+  });
+
+  it('with neither WebRTC nor HLS, the viewer is told it keeps trying; then WebRTC comes back', async () => {
+    const { page } = viewer;
+    const livePath = `/api/v1/lives/${state.liveId}`;
+    // No HLS for this show (as for a VP8 publisher), and no room for WebRTC.
+    await page.route(
+      (url) => url.pathname === livePath,
+      async (route) => {
+        const res = await route.fetch();
+        const body = (await res.json()) as {
+          live: { playback: { whep: string; hls: string | null } | null };
+        };
+        if (body.live.playback) body.live.playback.hls = null;
+        await route.fulfill({ response: res, json: body });
+      },
+    );
+    await page.route(
+      (url) => url.pathname === `${livePath}/whep`,
+      (route) =>
+        route.request().method() === 'POST' ? route.fulfill(fullNode(3)) : route.continue(),
+    );
+    await page.reload();
+    await waitForAttr(byTestId(page, 'video-overlay'), 'data-state', 'retrying');
+    await shot(page, 'video-09-viewer-cannot-connect');
+    await page.unrouteAll({ behavior: 'wait' });
+    // The next attempt (after the 3 s the server asked for) gets through by itself.
+    await waitForAttr(byTestId(page, 'live-video'), 'data-state', 'live', 15_000);
+    expect(await byTestId(page, 'live-video').getAttribute('data-transport')).toBe('webrtc');
+    await expectMovingVideo(page, 'live-video');
+  });
+
   it('on a landscape screen the whole picture is shown', async () => {
     const { page } = viewer;
     await page.setViewportSize({ width: 1280, height: 720 });
@@ -317,7 +419,7 @@ describe('live video: go live from the studio, watch in the live room', () => {
         document.querySelector<HTMLVideoElement>('[data-testid="live-video"]')?.style.objectFit ===
         'contain',
     );
-    await shot(page, 'video-07-viewer-landscape');
+    await shot(page, 'video-10-viewer-landscape');
     await page.setViewportSize({ width: 390, height: 844 });
   });
 
@@ -335,7 +437,7 @@ describe('live video: go live from the studio, watch in the live room', () => {
       null,
     );
     expect(live.live).toMatchObject({ status: 'ended', playback: null });
-    await shot(viewer.page, 'video-08-viewer-ended');
+    await shot(viewer.page, 'video-11-viewer-ended');
   });
 
   it('no page crashed along the way', () => {

@@ -173,7 +173,7 @@ describe('roomReducer', () => {
       { type: 'stream', seq: 4, liveId: 'L', state: 'live' },
       { type: 'stream', seq: 5, liveId: 'L', state: 'reconnecting' },
     );
-    expect(dropped.stream).toBe('reconnecting');
+    expect(dropped).toMatchObject({ stream: 'reconnecting', streamAt: 1000 });
     const back = roomReducer(dropped, ev({ type: 'stream', seq: 6, liveId: 'L', state: 'live' }));
     expect(back.stream).toBe('live');
     const ended = roomReducer(back, ev({ type: 'live', seq: 7, liveId: 'L', status: 'ended' }));

@@ -55,6 +55,8 @@ export interface RoomState {
    * gone. Null until the first event: the room only speaks when it changes.
    */
   stream: 'live' | 'reconnecting' | 'offline' | null;
+  /** When the last `stream` event arrived (a drop and a return may come in one batch). */
+  streamAt: number | null;
 }
 
 export const CHAT_KEEP = 150;
@@ -74,6 +76,7 @@ export const initialRoomState: RoomState = {
   lastError: null,
   missedSome: false,
   stream: null,
+  streamAt: null,
 };
 
 export type RoomAction =
@@ -216,7 +219,7 @@ function applyEvent(state: RoomState, e: LiveEvent, now: number): RoomState {
         stream: e.status === 'ended' ? 'offline' : state.stream,
       };
     case 'stream':
-      return { ...state, stream: e.state };
+      return { ...state, stream: e.state, streamAt: now };
     case 'order':
       return { ...state, orders: addOrders(state.orders, [liveOrder(e.order, now)]) };
     case 'error':

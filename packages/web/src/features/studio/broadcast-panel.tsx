@@ -88,7 +88,7 @@ export function BroadcastPanel({
               {t(`broadcast.error.${state.error.kind}`)}
             </p>
           )}
-          {otherSource && !onAir && (
+          {otherSource && !onAir && state.error?.kind !== 'replaced' && (
             <p className="muted" data-testid="broadcast-other-source">
               {t('broadcast.otherSource')}
             </p>

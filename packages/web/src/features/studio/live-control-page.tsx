@@ -44,6 +44,7 @@ function ControlPanel({ initial, sessionKey }: { initial: Live; sessionKey: stri
     streamKey: live.streamKey,
     cameraOn: status !== 'ended',
     hostStream: room.stream,
+    hostStreamAt: room.streamAt,
   });
   const controls = useLiveControls((l) => {
     setLive(l);

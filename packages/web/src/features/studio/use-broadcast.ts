@@ -46,10 +46,11 @@ export function useBroadcast(opts: {
   liveId: string;
   streamKey: string | undefined;
   cameraOn: boolean;
-  /** The room's `stream` state, to notice another publisher taking over. */
+  /** The room's `stream` state and when it last spoke, to notice another publisher. */
   hostStream: 'live' | 'reconnecting' | 'offline' | null;
+  hostStreamAt: number | null;
 }): Broadcast {
-  const { liveId, streamKey, cameraOn, hostStream } = opts;
+  const { liveId, streamKey, cameraOn, hostStream, hostStreamAt } = opts;
   const ref = useRef<Publisher | null>(null);
   const [state, setState] = useState<PublisherState>(initialPublisherState);
   const [health, setHealth] = useState<UplinkHealth>(UNKNOWN_HEALTH);
@@ -105,8 +106,8 @@ export function useBroadcast(opts: {
   }, [cameraOn, liveId, streamKey, remember]);
 
   useEffect(() => {
-    if (hostStream) ref.current?.hostStream(hostStream);
-  }, [hostStream]);
+    if (hostStream) ref.current?.hostStream(hostStream, hostStreamAt ?? Date.now());
+  }, [hostStream, hostStreamAt]);
 
   const actions = useMemo(
     () => ({

@@ -33,6 +33,8 @@ const STALL_MS = 2500;
 const QUIET_MS = 4000;
 /** Frozen this long although the room says the host is on air: a new session. */
 const FROZEN_WHILE_LIVE_MS = 8000;
+/** The longest wait between two attempts, whatever Retry-After says. */
+const MAX_WAIT_MS = 15_000;
 
 export interface PlayerSources {
   whep: string;
@@ -204,7 +206,10 @@ export class Player {
         void this.startHls(gen);
         return;
       }
-      this.scheduleRetry(gen, e?.retryAfterMs ?? null);
+      // A full node asks for patience (Retry-After); without HLS to watch meanwhile, not more
+      // than the longest backoff.
+      const retryAfter = e?.retryAfterMs ?? null;
+      this.scheduleRetry(gen, retryAfter === null ? null : Math.min(retryAfter, MAX_WAIT_MS));
     }
   }
 

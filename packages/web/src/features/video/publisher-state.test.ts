@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  replacedBySomeoneElse,
   cameraErrorKind,
   initialPublisherState,
   phaseOf,
@@ -126,5 +127,34 @@ describe('error kinds', () => {
     expect(whipErrorKind(422, 'UNSUPPORTED_CODEC')).toBe('rejected');
     expect(whipErrorKind(503, 'SERVER')).toBe('network');
     expect(whipErrorKind(429, 'RATE_LIMITED')).toBe('network');
+  });
+});
+
+describe('replacedBySomeoneElse', () => {
+  it('is our own announcement right after we connect', () => {
+    expect(replacedBySomeoneElse({ hostLiveAt: 10_300, connectedAt: 10_000, lostAt: 60_000 })).toBe(
+      false,
+    );
+    expect(replacedBySomeoneElse({ hostLiveAt: 10_300, connectedAt: 10_000, lostAt: 12_000 })).toBe(
+      false,
+    );
+  });
+
+  it('is someone else when the stream came on air long after us and we lost ours just after', () => {
+    expect(replacedBySomeoneElse({ hostLiveAt: 50_000, connectedAt: 10_000, lostAt: 53_500 })).toBe(
+      true,
+    );
+  });
+
+  it('is a plain network blip when that announcement is old or missing', () => {
+    expect(replacedBySomeoneElse({ hostLiveAt: 50_000, connectedAt: 10_000, lostAt: 70_000 })).toBe(
+      false,
+    );
+    expect(replacedBySomeoneElse({ hostLiveAt: null, connectedAt: 10_000, lostAt: 70_000 })).toBe(
+      false,
+    );
+    expect(replacedBySomeoneElse({ hostLiveAt: 50_000, connectedAt: null, lostAt: 51_000 })).toBe(
+      false,
+    );
   });
 });

@@ -152,3 +152,26 @@ export function whipErrorKind(status: number, code: string): PublisherErrorKind 
   if (status >= 400 && status < 500 && status !== 429) return 'rejected';
   return 'network';
 }
+
+/**
+ * The server lets a new publisher replace the current one (the host's reconnection always
+ * wins). So when our connection dies just after the room said the stream went (back) on air
+ * although ours had been up for a while, someone else (OBS, the host's other phone) took
+ * over: we must not take it back.
+ */
+export function replacedBySomeoneElse(opts: {
+  /** When the room last said the stream is `live`. */
+  hostLiveAt: number | null;
+  /** When our current session connected. */
+  connectedAt: number | null;
+  /** When we lost it. */
+  lostAt: number;
+}): boolean {
+  const { hostLiveAt, connectedAt, lostAt } = opts;
+  if (hostLiveAt === null || connectedAt === null) return false;
+  // Our own going on air is announced within a moment of connecting: that one is ours.
+  const notOurs = hostLiveAt > connectedAt + 1500;
+  // The server's silence is noticed within a few seconds of the takeover.
+  const justBefore = hostLiveAt <= lostAt && lostAt - hostLiveAt < 8000;
+  return notOurs && justBefore;
+}

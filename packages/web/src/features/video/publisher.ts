@@ -17,6 +17,7 @@ import {
   cameraErrorKind,
   initialPublisherState,
   publisherReducer,
+  replacedBySomeoneElse,
   whipErrorKind,
   type PublisherAction,
   type PublisherState,
@@ -71,6 +72,9 @@ export class Publisher {
   };
   private abort: AbortController | null = null;
   private lastSample: UplinkSample | null = null;
+  /** When the room last said the stream is live, and when our session last connected. */
+  private hostLiveAt: number | null = null;
+  private connectedAt: number | null = null;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -227,15 +231,22 @@ export class Publisher {
    * the stream coming back on air while we are still reconnecting means someone else (OBS,
    * the host's other phone) is sending: stop instead of taking it back from them.
    */
-  hostStream(state: 'live' | 'reconnecting' | 'offline'): void {
-    if (state !== 'live' || this.state.broadcast !== 'reconnecting') return;
+  hostStream(state: 'live' | 'reconnecting' | 'offline', at: number): void {
+    if (state !== 'live') return;
+    this.hostLiveAt = at;
+    if (this.state.broadcast !== 'reconnecting') return;
     setTimeout(() => {
       if (!this.wanted || this.state.broadcast !== 'reconnecting') return;
       if (this.peer?.pc.connectionState === 'connected') return;
-      const stopping = this.stop();
-      this.dispatch({ type: 'failed', error: { kind: 'replaced' } });
-      void stopping;
+      this.giveWay();
     }, REPLACED_CHECK_MS);
+  }
+
+  /** Someone else is on air now: stop, and say so. */
+  private giveWay(): void {
+    const stopping = this.stop();
+    this.dispatch({ type: 'failed', error: { kind: 'replaced' } });
+    void stopping;
   }
 
   /** The network came back (the `online` event): try at once instead of waiting. */
@@ -354,7 +365,8 @@ export class Publisher {
           this.timers.grace = undefined;
           this.attempt = 0;
           this.troubled = null;
-          this.dispatch({ type: 'connected', at: Date.now() });
+          this.connectedAt = Date.now();
+          this.dispatch({ type: 'connected', at: this.connectedAt });
           this.startStats(pc, gen);
           break;
         case 'disconnected':
@@ -384,6 +396,13 @@ export class Publisher {
     clearTimeout(this.timers.connect);
     clearTimeout(this.timers.grace);
     this.timers.grace = undefined;
+    const lostAt = Date.now();
+    if (
+      replacedBySomeoneElse({ hostLiveAt: this.hostLiveAt, connectedAt: this.connectedAt, lostAt })
+    ) {
+      this.giveWay();
+      return;
+    }
     this.dispatch({ type: 'lost' });
     void this.recover(gen);
   }
