@@ -32,7 +32,7 @@ const STALL_MS = 2500;
 /** Connected without a picture for this long: nobody seems to be sending. */
 const QUIET_MS = 4000;
 /** Frozen this long although the room says the host is on air: a new session. */
-const FROZEN_WHILE_LIVE_MS = 8000;
+const FROZEN_WHILE_LIVE_MS = 5000;
 /** The longest wait between two attempts, whatever Retry-After says. */
 const MAX_WAIT_MS = 15_000;
 
