@@ -59,13 +59,17 @@ export function LiveVideo({
     const retry = () => p.retryNow();
     const onVisible = () => document.visibilityState === 'visible' && p.retryNow();
     const leave = () => void p.stop({ keepalive: true });
+    // Back from the back-forward cache: the session was closed on the way out.
+    const back = (e: PageTransitionEvent) => e.persisted && p.start();
     window.addEventListener('online', retry);
     document.addEventListener('visibilitychange', onVisible);
     window.addEventListener('pagehide', leave);
+    window.addEventListener('pageshow', back);
     return () => {
       window.removeEventListener('online', retry);
       document.removeEventListener('visibilitychange', onVisible);
       window.removeEventListener('pagehide', leave);
+      window.removeEventListener('pageshow', back);
       playerRef.current = null;
       void p.stop();
     };

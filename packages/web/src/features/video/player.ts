@@ -171,8 +171,8 @@ export class Player {
     this.abort?.abort();
     const abort = new AbortController();
     this.abort = abort;
-    await this.teardown();
-    if (gen !== this.generation) return;
+    // The old session is deleted on the side; the new one does not wait for that.
+    void this.teardown();
     this.dispatch({ type: 'start', transport: 'webrtc', at: Date.now() });
     this.watchFirstFrame(gen);
     this.timers.connect = setTimeout(() => this.cannotConnect(gen), CONNECT_TIMEOUT_MS);
@@ -317,8 +317,7 @@ export class Player {
     const url = this.sources.hls;
     if (!url || gen !== this.generation) return;
     this.clearTimers();
-    await this.teardown();
-    if (gen !== this.generation) return;
+    void this.teardown();
     this.video.srcObject = null;
     this.dispatch({ type: 'start', transport: 'hls', at: Date.now() });
     this.watchFirstFrame(gen);
