@@ -92,6 +92,8 @@ export interface HelloEvent {
   canChat: boolean;
   /** True when events between the client's `since` and now were too old to replay. */
   missedTooMany: boolean;
+  /** The host's video as last announced (`stream` event), null when nothing was said yet. */
+  stream: 'live' | 'reconnecting' | 'offline' | null;
   /** On a first join: the last chat lines, oldest first (their `seq` is at most `seq`). */
   recentChat: Array<Extract<RoomEvent, { type: 'chat' }>>;
 }

@@ -78,6 +78,7 @@ describe('live room', () => {
         canChat: false,
         missedTooMany: false,
         recentChat: [],
+        stream: null,
       });
       expect(helloOf(viewer).viewers).toBeGreaterThanOrEqual(1);
       await closeAll();
@@ -153,7 +154,9 @@ describe('live room', () => {
       await author.waitFor('chat', (e) => e.text === 'line 25');
       const late = await join({ live: own });
       const recent = helloOf(late).recentChat as Array<{ text: string; seq: number }>;
-      expect(recent.map((e) => e.text)).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i + 6}`));
+      expect(recent.map((e) => e.text)).toEqual(
+        Array.from({ length: 20 }, (_, i) => `line ${i + 6}`),
+      );
       expect(recent.at(-1)!.seq).toBeLessThanOrEqual(helloOf(late).seq as number);
       await closeAll();
     });

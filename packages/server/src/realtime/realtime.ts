@@ -279,15 +279,19 @@ export async function createRealtime(deps: {
             const since = request.query.since;
             const history = await broker.since(liveId, since ?? Number.MAX_SAFE_INTEGER);
             // A newcomer sees what was just said, not an empty chat.
-            const recentChat =
+            // A newcomer sees what was just said, and whether the host's video is on.
+            const recent =
               since === undefined
                 ? (await broker.since(liveId, Math.max(0, history.current - RECENT_EVENTS_SCANNED))).events
-                    .filter((json) => json.includes('"type":"chat"'))
-                    .map((json) => JSON.parse(json) as HelloEvent['recentChat'][number])
-                    // Lines after the hello's seq come live; listed here too they would show twice.
-                    .filter((line) => line.seq <= history.current)
-                    .slice(-RECENT_CHAT_LINES)
                 : [];
+            const recentChat = recent
+              .filter((json) => json.includes('"type":"chat"'))
+              .map((json) => JSON.parse(json) as HelloEvent['recentChat'][number])
+              // Lines after the hello's seq come live; listed here too they would show twice.
+              .filter((line) => line.seq <= history.current)
+              .slice(-RECENT_CHAT_LINES);
+            const lastStream = recent.findLast((json) => json.includes('"type":"stream"'));
+            const stream = lastStream ? (JSON.parse(lastStream) as { state: HelloEvent['stream'] }).state : null;
             const hello: HelloEvent = {
               type: 'hello',
               liveId,
@@ -299,6 +303,7 @@ export async function createRealtime(deps: {
               canChat: client.userId !== null && info.live.status !== 'ended',
               missedTooMany: since !== undefined && !history.complete,
               recentChat,
+              stream,
             };
             room.sendTo(client, JSON.stringify(hello));
             if (since !== undefined && history.events.length > 0) {

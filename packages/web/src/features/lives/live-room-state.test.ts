@@ -44,6 +44,16 @@ const chat = (i: number) => ({
 });
 
 describe('roomReducer', () => {
+  it('shows a newcomer the last lines said and the host’s video state from the hello', () => {
+    let s = run({ ...hello, recentChat: [chat(1), chat(2)], stream: 'reconnecting' });
+    expect(s.chat.map((c) => c.id)).toEqual(['c1', 'c2']);
+    expect(s.stream).toBe('reconnecting');
+    // A reconnect's hello repeats lines already shown: each stays once.
+    s = roomReducer(s, ev({ ...hello, recentChat: [chat(2)], stream: null }));
+    expect(s.chat.map((c) => c.id)).toEqual(['c1', 'c2']);
+    expect(s.stream).toBe('reconnecting');
+  });
+
   it('takes the room as the hello describes it', () => {
     const s = run(hello);
     expect(s).toMatchObject({

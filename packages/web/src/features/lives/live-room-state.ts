@@ -157,6 +157,13 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
   }
 }
 
+function mergeChat(chat: ChatLine[], earlier: ChatLine[]): ChatLine[] {
+  if (earlier.length === 0) return chat;
+  const seen = new Set(chat.map((c) => c.id));
+  const merged = [...earlier.filter((c) => !seen.has(c.id)), ...chat];
+  return merged.length > CHAT_KEEP ? merged.slice(merged.length - CHAT_KEEP) : merged;
+}
+
 function applyEvent(state: RoomState, e: LiveEvent, now: number): RoomState {
   switch (e.type) {
     case 'hello':
@@ -169,6 +176,12 @@ function applyEvent(state: RoomState, e: LiveEvent, now: number): RoomState {
         pinned: e.pinned,
         canChat: e.canChat,
         missedSome: state.missedSome || e.missedTooMany,
+        // A first join brings the last lines said; a reconnect keeps what is on screen.
+        chat: mergeChat(
+          state.chat,
+          (e.recentChat ?? []).map((c) => ({ id: c.id, text: c.text, author: c.author, at: c.at })),
+        ),
+        ...(e.stream && { stream: e.stream, streamAt: now }),
       };
     case 'chat': {
       if (state.chat.some((c) => c.id === e.id)) return state;
