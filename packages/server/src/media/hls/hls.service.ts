@@ -91,6 +91,7 @@ export function createHls(deps: {
     segmentSeconds: hls.segmentSeconds,
     partSeconds: hls.partSeconds,
     reorderWaitMs: 250,
+    ffmpegPath: hls.ffmpegPath,
   };
   const targetMs = Math.ceil(hls.segmentSeconds) * 1000;
 
@@ -232,6 +233,7 @@ export function createHls(deps: {
   /** Stops packaging, flushing the segment being made to the recording. */
   async function stop(state: LiveState): Promise<void> {
     state.unsubscribe();
+    await state.packager.drain();
     state.packager.close();
     state.ended = true;
     notify(state);
@@ -282,8 +284,9 @@ export function createHls(deps: {
     await store.remove(liveId);
   });
 
+  /** A complete segment exists: players (hls.js) take a playlist of parts only for empty. */
   function isReady(state: LiveState | undefined): state is LiveState {
-    return !!state && (state.open !== null || state.window.length > 0);
+    return !!state && state.window.length > 0;
   }
 
   function render(state: LiveState): string {

@@ -9,7 +9,14 @@ import {
   type PackagedPart,
   type PackagedSegment,
 } from './packager.ts';
-import { decodeErrors, ffmpegRtp, H264_CODEC, OPUS_CODEC, probe } from './test-ffmpeg.ts';
+import {
+  decodeErrors,
+  ffmpegRtp,
+  H264_CODEC,
+  OPUS_CODEC,
+  probe,
+  VP8_CODEC,
+} from './test-ffmpeg.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cunbo-packager-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -110,5 +117,41 @@ describe('HLS packager', () => {
     const second = out.segments[firstOfSecond]!;
     const before = out.segments[firstOfSecond - 1]!;
     expect(second.start).toBeGreaterThanOrEqual(before.start + before.duration - 1e-6);
+  });
+
+  it('transcodes VP8 to H.264 with ffmpeg, keeping Opus as it is and the timeline', async () => {
+    const out = collect();
+    const packager = new HlsPackager(
+      { segmentSeconds: 1, partSeconds: 0.25, reorderWaitMs: 100, ffmpegPath: 'ffmpeg' },
+      out.sink,
+    );
+    const source = await ffmpegRtp(
+      (kind, packet) =>
+        packager.push({
+          kind,
+          codec: kind === 'video' ? VP8_CODEC : OPUS_CODEC,
+          packet,
+          isKeyframe: false,
+        }),
+      { seconds: 4.2, gop: 15, vp8: true },
+    );
+    await source.done;
+    await packager.drain();
+    packager.close();
+
+    expect(out.inits).toHaveLength(1);
+    expect(out.inits[0]!.codecs).toMatch(/^avc1\.42[0-9a-f]{4},opus$/);
+    // ffmpeg puts a keyframe every segment: segments of the configured length.
+    for (const s of out.segments.slice(0, -1)) expect(s.duration).toBeCloseTo(1, 1);
+    const total = out.segments.reduce((n, s) => n + s.duration, 0);
+    expect(total).toBeGreaterThan(3.5);
+    expect(total).toBeLessThan(4.4);
+    // The encoder was never asked for keyframes beyond the one to start from.
+    expect(out.keyframeRequests()).toBeLessThanOrEqual(1);
+    const file = path.join(dir, 'vp8.mp4');
+    const probed = await probe(file, out.inits[0]!.data, ...out.segments.map((s) => s.data));
+    expect(probed.streams.map((s) => s.codec_name).sort()).toEqual(['h264', 'opus']);
+    expect(probed.duration).toBeGreaterThan(3.5);
+    expect(await decodeErrors(file)).toBe('');
   });
 });

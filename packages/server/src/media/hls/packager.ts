@@ -10,9 +10,16 @@ import {
   VIDEO_TRACK,
   type Sample,
 } from './fmp4.ts';
-import { accessUnit, avcCodecString, H264Depacketizer, spropParameterSets } from './h264.ts';
+import {
+  accessUnit,
+  avcCodecString,
+  H264Depacketizer,
+  spropParameterSets,
+  type AccessUnit,
+} from './h264.ts';
 import { opusPacketSamples } from './opus.ts';
 import { ReorderBuffer, TimestampUnwrapper } from './reorder.ts';
+import { Vp8Depacketizer, Vp8ToH264 } from './vp8.ts';
 
 /**
  * The publisher's RTP in, fMP4 HLS out, without decoding: H.264 access units and Opus packets
@@ -31,6 +38,8 @@ export interface PackagerOptions {
   partSeconds: number;
   /** How long a missing packet is waited for (a retransmission) before it counts as lost. */
   reorderWaitMs: number;
+  /** ffmpeg, to transcode VP8 video to H.264; null or absent: VP8 is not packaged. */
+  ffmpegPath?: string | null;
 }
 
 export interface PackagedInit {
@@ -152,6 +161,11 @@ export class HlsPackager {
   private params: { sps?: Buffer; pps?: Buffer } = {};
   private init: { id: number; sps: Buffer; pps: Buffer; withAudio: boolean } | null = null;
 
+  // VP8, transcoded
+  private vp8: Vp8Depacketizer | null = null;
+  private transcoder: Vp8ToH264 | null = null;
+  private transcoderDraining = false;
+
   // Audio
   private pendingAudio: Sample | null = null;
   /** Audio samples (48 kHz) not yet in a part: they go to the part their time belongs to. */
@@ -184,7 +198,8 @@ export class HlsPackager {
     if (this.closed) return;
     const { kind, codec, packet } = rtp;
     const name = codec.name.toLowerCase();
-    if ((kind === 'video' && name !== 'h264') || (kind === 'audio' && name !== 'opus')) {
+    const vp8 = kind === 'video' && name === 'vp8' && !!this.options.ffmpegPath;
+    if ((kind === 'video' && name !== 'h264' && !vp8) || (kind === 'audio' && name !== 'opus')) {
       this.warn(`${codec.name} ${kind} is not packaged for HLS`);
       return;
     }
@@ -213,19 +228,37 @@ export class HlsPackager {
       }
     }
     for (const { packet: p, gap } of this.reorder[kind]!.push(packet, now)) {
-      if (kind === 'video') this.onVideo(p, gap, now);
-      else this.onAudio(p);
+      if (kind === 'audio') this.onAudio(p);
+      else if (vp8) this.onVp8(p, gap, now);
+      else this.onVideo(p, gap, now);
     }
+  }
+
+  /**
+   * Like `close`, but first lets a VP8 transcoder put out the frames it still has (the show
+   * ended: the replay keeps its last moment).
+   */
+  async drain(): Promise<void> {
+    const transcoder = this.transcoder;
+    if (!transcoder || this.closed) return;
+    this.transcoderDraining = true;
+    for (const { packet, gap } of this.reorder.video?.flush() ?? [])
+      this.onVp8(packet, gap, Date.now());
+    await transcoder.end();
   }
 
   /** Closes the open part and segment (the show ended, or the recorder stops). */
   flush(now = Date.now()): void {
     for (const kind of ['video', 'audio'] as const) {
       for (const { packet, gap } of this.reorder[kind]?.flush() ?? []) {
-        if (kind === 'video') this.onVideo(packet, gap, now);
-        else this.onAudio(packet);
+        if (kind === 'audio') this.onAudio(packet);
+        else if (this.transcoder) this.onVp8(packet, gap, now);
+        else this.onVideo(packet, gap, now);
       }
     }
+    this.transcoder?.kill();
+    this.transcoder = null;
+    this.transcoderDraining = false;
     if (this.au && !this.au.broken) this.finishAccessUnit(now);
     this.au = null;
     if (this.pendingVideo) {
@@ -278,6 +311,7 @@ export class HlsPackager {
     this.reorder = {};
     this.anchors = {};
     this.depacketizer.reset();
+    this.vp8 = null;
     this.needKeyframe = true;
     this.keyframesUnusable = false;
     this.pendingVideo = null;
@@ -320,10 +354,17 @@ export class HlsPackager {
       return;
     }
     const unit = accessUnit(au.ts, au.nals);
-    if (!unit) return;
+    if (unit) this.acceptUnit(unit, now);
+  }
+
+  /**
+   * A picture, from the RTP or (`transcoded`) from the VP8 transcoder, whose output is one
+   * unbroken H.264 stream: into the timeline.
+   */
+  private acceptUnit(unit: AccessUnit, now: number, transcoded = false): void {
     if (unit.sps) this.params.sps = unit.sps;
     if (unit.pps) this.params.pps = unit.pps;
-    if (this.needKeyframe) {
+    if (this.needKeyframe && !transcoded) {
       if (!unit.keyframe) {
         // Unless its keyframes are unusable anyway: a PLI makes the encoder spend bits.
         if (!this.keyframesUnusable) this.requestKeyframe(now);
@@ -400,7 +441,8 @@ export class HlsPackager {
     }
     this.part.video.push(sample);
     const elapsed = sample.dts + sample.duration - this.segment.start;
-    if (elapsed >= segmentTicks - requestLeadTicks(this.options.segmentSeconds))
+    // A transcoded stream gets its keyframes from the encoder, on time.
+    if (!this.transcoder && elapsed >= segmentTicks - requestLeadTicks(this.options.segmentSeconds))
       this.requestKeyframe(now);
   }
 
@@ -485,6 +527,43 @@ export class HlsPackager {
       parts: segment.parts,
       data: Buffer.concat(segment.parts.map((p) => p.data)),
     });
+  }
+
+  // ---- VP8 ----
+
+  private onVp8(packet: RtpPacket, gap: boolean, now: number): void {
+    this.vp8 ??= new Vp8Depacketizer();
+    if (gap) {
+      this.vp8.reset();
+      this.needKeyframe = true;
+      this.requestKeyframe(now);
+    }
+    const h = packet.header;
+    const frame = this.vp8.push(packet.payload, h.timestamp, h.marker);
+    if (!frame) return;
+    if (this.needKeyframe && !frame.keyframe) {
+      this.requestKeyframe(now);
+      return;
+    }
+    this.needKeyframe = false;
+    if (!this.transcoder) {
+      if (!frame.keyframe || !frame.width || !frame.height) return;
+      const transcoder: Vp8ToH264 = new Vp8ToH264(
+        this.options.ffmpegPath!,
+        { width: frame.width, height: frame.height, keyframeSeconds: this.options.segmentSeconds },
+        (unit) => {
+          if (this.transcoder === transcoder && !this.closed) {
+            this.acceptUnit(unit, Date.now(), true);
+          }
+        },
+        (err) => {
+          if (this.transcoder !== transcoder || this.transcoderDraining) return;
+          this.warn(`VP8 transcoder failed: ${err.message}`);
+        },
+      );
+      this.transcoder = transcoder;
+    }
+    if (!this.transcoderDraining) this.transcoder.write(frame);
   }
 
   // ---- audio ----

@@ -21,6 +21,13 @@ export const H264_CODEC: NegotiatedCodec = {
   clockRate: 90000,
   fmtp: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
 };
+export const VP8_CODEC: NegotiatedCodec = {
+  kind: 'video',
+  name: 'VP8',
+  payloadType: 96,
+  clockRate: 90000,
+  fmtp: '',
+};
 export const OPUS_CODEC: NegotiatedCodec = {
   kind: 'audio',
   name: 'opus',
@@ -54,7 +61,7 @@ async function udpSocket(onPacket: (packet: RtpPacket) => void): Promise<Socket>
  */
 export async function ffmpegRtp(
   onRtp: (kind: 'audio' | 'video', packet: RtpPacket) => void,
-  opts: { seconds: number; gop?: number; size?: string } = { seconds: 5 },
+  opts: { seconds: number; gop?: number; size?: string; vp8?: boolean } = { seconds: 5 },
 ): Promise<FfmpegRtpSource> {
   const video = await udpSocket((p) => onRtp('video', p));
   const audio = await udpSocket((p) => onRtp('audio', p));
@@ -68,8 +75,19 @@ export async function ffmpegRtp(
       ...['-i', `testsrc2=size=${opts.size ?? '320x240'}:rate=30`],
       ...['-re', '-t', String(opts.seconds), '-f', 'lavfi'],
       ...['-i', 'sine=frequency=440:sample_rate=48000'],
-      ...['-map', '0:v', '-c:v', 'libx264', '-profile:v', 'baseline', '-preset', 'ultrafast'],
-      ...['-tune', 'zerolatency', '-g', String(opts.gop ?? 30), '-pix_fmt', 'yuv420p'],
+      ...['-map', '0:v', '-g', String(opts.gop ?? 30), '-pix_fmt', 'yuv420p'],
+      ...(opts.vp8
+        ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '600k']
+        : [
+            '-c:v',
+            'libx264',
+            '-profile:v',
+            'baseline',
+            '-preset',
+            'ultrafast',
+            '-tune',
+            'zerolatency',
+          ]),
       ...['-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${vport}?pkt_size=1200`],
       ...['-map', '1:a', '-c:a', 'libopus', '-b:a', '32k', '-ac', '2'],
       ...['-f', 'rtp', '-payload_type', '111', `rtp://127.0.0.1:${aport}?pkt_size=1200`],
