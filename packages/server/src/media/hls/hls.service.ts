@@ -56,6 +56,8 @@ interface LiveState {
   discontinuitiesBefore: number;
   open: (OpenSegmentInfo & { parts: PackagedPart[] }) | null;
   ended: boolean;
+  /** The relay says the publisher is on air (not reconnecting or offline). */
+  streaming: boolean;
   waiters: Set<() => void>;
   lastThumbnailAt: number;
   thumbnailBusy: boolean;
@@ -160,6 +162,7 @@ export function createHls(deps: {
         .filter((s) => s.discontinuity).length,
       open: null,
       ended: false,
+      streaming: true,
       waiters: new Set(),
       lastThumbnailAt: 0,
       thumbnailBusy: false,
@@ -268,6 +271,8 @@ export function createHls(deps: {
   events.on('live.started', ({ liveId }) => ensure(liveId));
   events.on('live.stream', async ({ liveId, state }) => {
     if (state === 'live') await ensure(liveId);
+    const live = states.get(liveId);
+    if (live) live.streaming = state === 'live';
   });
   events.on('live.ended', ({ liveId }) => finish(liveId));
   events.on('live.deleted', async ({ liveId }) => {
@@ -316,7 +321,7 @@ export function createHls(deps: {
     /** Whether players can get this show over HLS now (for `playback.hls`). */
     isLive(liveId: string): boolean {
       const state = states.get(liveId);
-      return isReady(state) && !state.ended;
+      return isReady(state) && !state.ended && state.streaming;
     },
 
     /**
