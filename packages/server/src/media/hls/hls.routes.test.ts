@@ -9,7 +9,14 @@ import {
   type RtpPacket,
 } from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLive, createProduct, sellerWithShop, type TestUser } from '../../test/factories.ts';
+import {
+  createLive,
+  createProduct,
+  orderInput,
+  registerUser,
+  sellerWithShop,
+  type TestUser,
+} from '../../test/factories.ts';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
 import { offerOf, peerCodecs, waitFor } from '../test-peers.ts';
 import { ffmpegRtp, probe } from './test-ffmpeg.ts';
@@ -287,6 +294,17 @@ describe('HLS live, recording and replay', () => {
     );
     expect(whole.duration).toBeCloseTo(total, 0);
 
+    // The replay sells: an order from it carries the show.
+    const buyer = await registerUser(t.app, 'buyer');
+    const ordered = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/orders',
+      headers: { ...buyer.auth, 'idempotency-key': `replay-${live.id}` },
+      payload: orderInput(apples.id, 1, { liveId: live.id }),
+    });
+    expect(ordered.statusCode).toBe(201);
+    expect(ordered.json().order.liveId).toBe(live.id);
+
     // Deleting the show deletes its recording.
     const dir = path.join(t.config.dataDir, 'media', live.id);
     expect(readdirSync(dir)).toEqual(
@@ -305,6 +323,13 @@ describe('HLS live, recording and replay', () => {
     expect((await get(url)).statusCode).toBe(404);
     expect((await get(`${base}/replay.m3u8`)).statusCode).toBe(404);
     expect((await get(`${base}/seg-0.m4s`)).statusCode).toBe(404);
+    // The order stays, without its show.
+    const order = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/orders/${ordered.json().order.id}`,
+      headers: buyer.auth,
+    });
+    expect(order.json().order.liveId).toBeNull();
   });
 
   it('records across a reconnect of the host, with a discontinuity, into one replay', async () => {
