@@ -20,13 +20,20 @@ describe('app', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/api/v1/auth/register', '/api/v1/orders', '/api/v1/lives/{id}/pin', '/api/v1/products/{id}']) {
+    for (const p of [
+      '/api/v1/auth/register',
+      '/api/v1/orders',
+      '/api/v1/lives/{id}/pin',
+      '/api/v1/products/{id}',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
   });
 
   it('has its committed API reference up to date (run npm run openapi)', async () => {
-    const committed = JSON.parse(readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8'));
+    const committed = JSON.parse(
+      readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8'),
+    );
     const live = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     expect(live.paths).toEqual(committed.paths);
   });
@@ -41,6 +48,8 @@ describe('app', () => {
   it('answers unknown routes with the error shape', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/nope' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), details: {} } });
+    expect(res.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: expect.any(String), details: {} },
+    });
   });
 });

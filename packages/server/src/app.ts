@@ -39,7 +39,10 @@ export interface AppOverrides {
  * Builds the whole platform on one Fastify instance: external plugins, then ours, then
  * routes. Never listens; `main.ts` does. Closing the app closes what it opened.
  */
-export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  config: Config,
+  overrides: AppOverrides = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
@@ -50,7 +53,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   const database = await openDatabase(config.databaseUrl, config.dataDir);
   await migrateDatabase(database);
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 }) : null;
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 })
+    : null;
   app.addHook('onClose', async () => {
     await rtmp?.close();
     await media.close();
@@ -61,10 +66,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
 
   const clock = overrides.clock ?? systemClock;
-  const events = createDomainEventBus((err, name) => app.log.error({ err, event: name }, 'event handler failed'));
+  const events = createDomainEventBus((err, name) =>
+    app.log.error({ err, event: name }, 'event handler failed'),
+  );
   const services = createServices({ config, database, clock, events });
   const realtime = await createRealtime({ config, redis, services, events, log: app.log });
-  const media = createMedia({ config, lives: services.lives, accounts: services.accounts, events, log: app.log });
+  const media = createMedia({
+    config,
+    lives: services.lives,
+    accounts: services.accounts,
+    events,
+    log: app.log,
+  });
   app.decorate('services', services);
   app.decorate('media', media);
   const rtmp = config.rtmp
@@ -123,7 +136,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ),
   });
 
-  await app.register(async (api) => registerRoutes(api, { services, realtime, media, config }), { prefix: '/api/v1' });
+  await app.register(async (api) => registerRoutes(api, { services, realtime, media, config }), {
+    prefix: '/api/v1',
+  });
   await registerWeb(app, config);
   return app;
 }

@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   }
   const loaded = loadConfig();
   // The published document names the public address, not a developer's machine.
-  const config = { ...loaded, logLevel: 'warn' as const, serveWeb: false, ...(command === 'openapi' && { publicUrl: 'http://localhost:3000' }) };
+  const config = {
+    ...loaded,
+    logLevel: 'warn' as const,
+    serveWeb: false,
+    ...(command === 'openapi' && { publicUrl: 'http://localhost:3000' }),
+  };
   const app = await buildApp(config);
   try {
     switch (command) {
@@ -38,7 +43,11 @@ async function main(): Promise<void> {
       case 'create-operator': {
         const { values } = parseArgs({
           args: rest,
-          options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } },
+          options: {
+            email: { type: 'string' },
+            password: { type: 'string' },
+            name: { type: 'string' },
+          },
         });
         if (!values.email || !values.password || !values.name) throw new Error(usage);
         const user = await app.services.accounts.createOperator(null, {

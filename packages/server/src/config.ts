@@ -10,7 +10,11 @@ const schema = {
   type: 'object',
   required: [],
   properties: {
-    NODE_ENV: { type: 'string', enum: ['development', 'production', 'test'], default: 'development' },
+    NODE_ENV: {
+      type: 'string',
+      enum: ['development', 'production', 'test'],
+      default: 'development',
+    },
     PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
     HOST: { type: 'string', default: '0.0.0.0' },
     DATA_DIR: { type: 'string', default: './data' },
@@ -115,7 +119,11 @@ export interface WebRtcConfig {
   hostAddresses?: string[];
 }
 
-export const DEFAULT_WEBRTC: WebRtcConfig = Object.freeze({ viewersPerLive: 300, viewersPerNode: 500, stunUrls: [] });
+export const DEFAULT_WEBRTC: WebRtcConfig = Object.freeze({
+  viewersPerLive: 300,
+  viewersPerNode: 500,
+  stunUrls: [],
+});
 
 /** HLS packaging, recording and thumbnails (`media/hls`, `media/recording`). */
 export interface HlsConfig {
@@ -236,13 +244,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
-const list = (value: string | undefined) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : []);
+const list = (value: string | undefined) =>
+  value
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : [];
 
 function parsePortRange(value: string | undefined): [number, number] | undefined {
   if (!value) return undefined;
   const [min, max] = value.split('-').map(Number) as [number, number];
   if (min < 1024 || max > 65535 || max <= min) {
-    throw new Error(`WEBRTC_UDP_PORTS must be a range like 40000-40999 within 1024-65535, got ${value}`);
+    throw new Error(
+      `WEBRTC_UDP_PORTS must be a range like 40000-40999 within 1024-65535, got ${value}`,
+    );
   }
   return [min, max];
 }
@@ -260,7 +276,8 @@ function resolveSecrets(
   }
   const file = path.join(dataDir, 'secrets.json');
   let stored: Partial<Config['secrets']> = {};
-  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Config['secrets']>;
+  if (existsSync(file))
+    stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Config['secrets']>;
   const secrets = {
     session: given.session ?? stored.session ?? randomBytes(32).toString('base64url'),
     paymentSandbox:

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   await app.listen({ port: config.port, host: config.host });
   const db = config.databaseUrl ? 'PostgreSQL' : `embedded PostgreSQL in ${config.dataDir}`;
-  app.log.info(`Cunbo is running at ${config.publicUrl} on ${db}${config.redisUrl ? ' with Redis' : ''}`);
+  app.log.info(
+    `Cunbo is running at ${config.publicUrl} on ${db}${config.redisUrl ? ' with Redis' : ''}`,
+  );
 }
 
 main().catch((err: unknown) => {

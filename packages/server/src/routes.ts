@@ -14,13 +14,22 @@ import type { Realtime } from './realtime/realtime.ts';
 import type { Services } from './services.ts';
 
 /** Everything under /api/v1. */
-export async function registerRoutes(api: FastifyInstance, deps: { services: Services; realtime: Realtime; media: Media; config: Config }) {
+export async function registerRoutes(
+  api: FastifyInstance,
+  deps: { services: Services; realtime: Realtime; media: Media; config: Config },
+) {
   const { services, config } = deps;
   api.get(
     '/health',
     {
       config: { rateLimit: false },
-      schema: { tags: ['health'], summary: 'Is the server up', response: { 200: Type.Object({ ok: Type.Boolean(), database: Type.String(), redis: Type.Boolean() }) } },
+      schema: {
+        tags: ['health'],
+        summary: 'Is the server up',
+        response: {
+          200: Type.Object({ ok: Type.Boolean(), database: Type.String(), redis: Type.Boolean() }),
+        },
+      },
     },
     async () => ({ ok: true, database: api.database.kind, redis: Boolean(config.redisUrl) }),
   );
@@ -31,6 +40,10 @@ export async function registerRoutes(api: FastifyInstance, deps: { services: Ser
   await api.register(mediaRoutes, { media: deps.media });
   socialRoutes(api, { social: services.social });
   ordersRoutes(api, { orders: services.orders, config });
-  await paymentsRoutes(api, { orders: services.orders, providers: services.providers, sandbox: services.sandbox });
+  await paymentsRoutes(api, {
+    orders: services.orders,
+    providers: services.providers,
+    sandbox: services.sandbox,
+  });
   deps.realtime.registerRoutes(api);
 }

@@ -17,11 +17,23 @@ import { socialRepo } from './modules/social/social.repo.ts';
 import { createSocialService } from './modules/social/social.service.ts';
 
 /** Wires every service to its repo and its neighbours. The only place that knows them all. */
-export function createServices(deps: { config: Config; database: Database; clock: Clock; events: DomainEventBus }) {
+export function createServices(deps: {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  events: DomainEventBus;
+}) {
   const { config, database, clock, events } = deps;
   const db = database.db;
-  const accounts = createAccountsService({ repo: accountsRepo(db), clock, sessionTtlDays: config.sessionTtlDays });
-  const catalog = createCatalogService({ repo: catalogRepo(db), photos: createPhotoStore(config.dataDir) });
+  const accounts = createAccountsService({
+    repo: accountsRepo(db),
+    clock,
+    sessionTtlDays: config.sessionTtlDays,
+  });
+  const catalog = createCatalogService({
+    repo: catalogRepo(db),
+    photos: createPhotoStore(config.dataDir),
+  });
   const lives = createLivesService({ repo: livesRepo(db), catalog, events, clock });
   const social = createSocialService({ repo: socialRepo(db), catalog, events });
   const sandbox = createSandboxProvider({ secret: config.secrets.paymentSandbox });

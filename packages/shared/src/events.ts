@@ -78,7 +78,14 @@ export type RoomEvent = {
 export interface OrderEvent {
   type: 'order';
   liveId: string;
-  order: { id: string; status: string; total: number; currency: string; items: unknown[]; createdAt: string };
+  order: {
+    id: string;
+    status: string;
+    total: number;
+    currency: string;
+    items: unknown[];
+    createdAt: string;
+  };
 }
 
 export interface HelloEvent {
@@ -99,6 +106,4 @@ export interface HelloEvent {
 }
 
 export type ClientEvent =
-  | { type: 'chat'; text: string }
-  | { type: 'like'; count?: number }
-  | { type: 'ping' };
+  { type: 'chat'; text: string } | { type: 'like'; count?: number } | { type: 'ping' };

@@ -18,7 +18,9 @@ declare module 'fastify' {
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-function tokenFrom(request: FastifyRequest): { token: string; via: 'bearer' | 'cookie' | 'query' } | null {
+function tokenFrom(
+  request: FastifyRequest,
+): { token: string; via: 'bearer' | 'cookie' | 'query' } | null {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return { token: header.slice(7).trim(), via: 'bearer' };
   const cookie = request.cookies[SESSION_COOKIE];

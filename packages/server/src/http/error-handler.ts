@@ -18,21 +18,44 @@ function describeValidation(err: FastifyError): ValidationIssue[] {
     if (typeof params.additionalProperty === 'string') {
       pointer = pointer ? `${pointer}.${params.additionalProperty}` : params.additionalProperty;
     }
-    return { field: pointer ? `${context}.${pointer}` : context, problem: v.message ?? 'is invalid' };
+    return {
+      field: pointer ? `${context}.${pointer}` : context,
+      problem: v.message ?? 'is invalid',
+    };
   });
 }
 
 const fastifyCodes: Record<string, { code: ErrorCode; status: number; message: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON', status: 400, message: 'The body is not valid JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'MALFORMED_JSON', status: 400, message: 'The JSON body is empty' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', status: 413, message: 'The body is too large' },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'MALFORMED_JSON',
+    status: 400,
+    message: 'The body is not valid JSON',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'MALFORMED_JSON',
+    status: 400,
+    message: 'The JSON body is empty',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'PAYLOAD_TOO_LARGE',
+    status: 413,
+    message: 'The body is too large',
+  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: 'UNSUPPORTED_MEDIA_TYPE',
     status: 415,
     message: 'Send the body as application/json',
   },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', status: 400, message: 'Bad Content-Length' },
-  FST_REQ_FILE_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', status: 413, message: 'The file is too large' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'VALIDATION_FAILED',
+    status: 400,
+    message: 'Bad Content-Length',
+  },
+  FST_REQ_FILE_TOO_LARGE: {
+    code: 'PAYLOAD_TOO_LARGE',
+    status: 413,
+    message: 'The file is too large',
+  },
   FST_PARTS_LIMIT: { code: 'PAYLOAD_TOO_LARGE', status: 413, message: 'Too many parts' },
   FST_FILES_LIMIT: { code: 'PAYLOAD_TOO_LARGE', status: 413, message: 'Too many files' },
   FST_INVALID_MULTIPART_CONTENT_TYPE: {
@@ -42,7 +65,11 @@ const fastifyCodes: Record<string, { code: ErrorCode; status: number; message: s
   },
 };
 
-export function toErrorBody(code: ErrorCode, message: string, details: Record<string, unknown> = {}): ErrorBody {
+export function toErrorBody(
+  code: ErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+): ErrorBody {
   return { error: { code, message, details } };
 }
 
@@ -67,7 +94,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const known = err.code ? fastifyCodes[err.code] : undefined;
     if (known) return reply.status(known.status).send(toErrorBody(known.code, known.message));
     if (err.statusCode === 429) {
-      return reply.status(429).send(toErrorBody('RATE_LIMITED', err.message || 'Too many requests, slow down'));
+      return reply
+        .status(429)
+        .send(toErrorBody('RATE_LIMITED', err.message || 'Too many requests, slow down'));
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       request.log.info({ err }, 'client error');

@@ -2,9 +2,18 @@
 interface Operation {
   tags?: string[];
   summary?: string;
-  parameters?: Array<{ name: string; in: string; required?: boolean; description?: string; schema?: Schema }>;
+  parameters?: Array<{
+    name: string;
+    in: string;
+    required?: boolean;
+    description?: string;
+    schema?: Schema;
+  }>;
   requestBody?: { content?: Record<string, { schema?: Schema }> };
-  responses?: Record<string, { description?: string; content?: Record<string, { schema?: Schema }> }>;
+  responses?: Record<
+    string,
+    { description?: string; content?: Record<string, { schema?: Schema }> }
+  >;
 }
 interface Schema {
   type?: string | string[];
@@ -53,7 +62,8 @@ function fields(schema: Schema | undefined, prefix = ''): string[] {
     const note = [s.description, limits(s)].filter(Boolean).join('; ');
     rows.push(`| \`${prefix}${name}\` | ${typeOf(s)} | ${req} | ${note.replace(/\|/g, '\\|')} |`);
     if (s.type === 'object') rows.push(...fields(s, `${prefix}${name}.`));
-    if (s.type === 'array' && s.items?.type === 'object') rows.push(...fields(s.items, `${prefix}${name}[].`));
+    if (s.type === 'array' && s.items?.type === 'object')
+      rows.push(...fields(s.items, `${prefix}${name}[].`));
   }
   return rows;
 }
@@ -67,15 +77,26 @@ export function openApiToMarkdown(doc: Document): string {
       const params = op.parameters ?? [];
       if (params.length > 0) {
         lines.push('| parameter | in | type | required | notes |', '|---|---|---|---|---|');
-        for (const p of params) lines.push(`| \`${p.name}\` | ${p.in} | ${typeOf(p.schema)} | ${p.required ? 'yes' : ''} | ${(p.description ?? '').replace(/\|/g, '\\|')} |`);
+        for (const p of params)
+          lines.push(
+            `| \`${p.name}\` | ${p.in} | ${typeOf(p.schema)} | ${p.required ? 'yes' : ''} | ${(p.description ?? '').replace(/\|/g, '\\|')} |`,
+          );
         lines.push('');
       }
       const body = op.requestBody?.content?.['application/json']?.schema;
       if (body) {
-        lines.push('Body:', '', '| field | type | required | notes |', '|---|---|---|---|', ...fields(body), '');
+        lines.push(
+          'Body:',
+          '',
+          '| field | type | required | notes |',
+          '|---|---|---|---|',
+          ...fields(body),
+          '',
+        );
       }
       const statuses = Object.keys(op.responses ?? {});
-      if (statuses.length > 0) lines.push(`Answers: ${statuses.map((s) => `\`${s}\``).join(', ')}`, '');
+      if (statuses.length > 0)
+        lines.push(`Answers: ${statuses.map((s) => `\`${s}\``).join(', ')}`, '');
       byTag.set(tag, [...(byTag.get(tag) ?? []), ...lines]);
     }
   }

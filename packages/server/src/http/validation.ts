@@ -2,7 +2,12 @@ import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 
-const base: Options = { allErrors: false, removeAdditional: false, useDefaults: true, strict: false };
+const base: Options = {
+  allErrors: false,
+  removeAdditional: false,
+  useDefaults: true,
+  strict: false,
+};
 
 /**
  * Bodies are validated strictly: no coercion, so `"quantity": true` or `"2"` is an error

@@ -26,12 +26,17 @@ export async function registerWeb(app: FastifyInstance, config: Config): Promise
     wildcard: true,
     setHeaders: (res, filePath) => {
       const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
-      res.raw.setHeader('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.raw.setHeader(
+        'cache-control',
+        immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     },
   });
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/api/') || request.method !== 'GET') {
-      return reply.status(404).send(notFound(`No route ${request.method} ${request.url.split('?')[0]}`));
+      return reply
+        .status(404)
+        .send(notFound(`No route ${request.method} ${request.url.split('?')[0]}`));
     }
     return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });

@@ -36,7 +36,9 @@ export interface DomainEventBus {
   idle(): Promise<void>;
 }
 
-export function createDomainEventBus(onError: (err: unknown, name: string) => void): DomainEventBus {
+export function createDomainEventBus(
+  onError: (err: unknown, name: string) => void,
+): DomainEventBus {
   const handlers = new Map<DomainEventName, Set<Handler<never>>>();
   const running = new Set<Promise<void>>();
   return {

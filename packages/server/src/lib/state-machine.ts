@@ -7,8 +7,18 @@ export function canTransition<S extends string>(table: Transitions<S>, from: S, 
   return table[from].includes(to);
 }
 
-export function assertTransition<S extends string>(table: Transitions<S>, from: S, to: S, what: string): void {
+export function assertTransition<S extends string>(
+  table: Transitions<S>,
+  from: S,
+  to: S,
+  what: string,
+): void {
   if (!canTransition(table, from, to)) {
-    throw new AppError('INVALID_TRANSITION', `This ${what} is ${from} and cannot become ${to}`, 409, { from, to });
+    throw new AppError(
+      'INVALID_TRANSITION',
+      `This ${what} is ${from} and cannot become ${to}`,
+      409,
+      { from, to },
+    );
   }
 }

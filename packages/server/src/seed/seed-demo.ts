@@ -34,8 +34,26 @@ const SELLERS: DemoSeller[] = [
     shop: '王家大棚番茄',
     about: '三代种菜，大棚番茄自然成熟，当天采摘当天发货。',
     products: [
-      { title: '大棚沙瓤番茄', description: '自然红熟，不催熟，酸甜多汁。', unit: '5斤/箱', category: 'vegetables', price: 3980, traditionalPrice: 2200, stock: 120, color: '#e53935' },
-      { title: '樱桃小番茄', description: '皮薄汁多，孩子爱吃。', unit: '3斤/盒', category: 'fruit', price: 2990, traditionalPrice: 1600, stock: 80, color: '#ff7043' },
+      {
+        title: '大棚沙瓤番茄',
+        description: '自然红熟，不催熟，酸甜多汁。',
+        unit: '5斤/箱',
+        category: 'vegetables',
+        price: 3980,
+        traditionalPrice: 2200,
+        stock: 120,
+        color: '#e53935',
+      },
+      {
+        title: '樱桃小番茄',
+        description: '皮薄汁多，孩子爱吃。',
+        unit: '3斤/盒',
+        category: 'fruit',
+        price: 2990,
+        traditionalPrice: 1600,
+        stock: 80,
+        color: '#ff7043',
+      },
     ],
   },
   {
@@ -44,8 +62,26 @@ const SELLERS: DemoSeller[] = [
     shop: '李姐水果黄瓜',
     about: '水果黄瓜脆甜无苦味，合作社统一品控。',
     products: [
-      { title: '水果黄瓜', description: '顶花带刺，生吃脆甜。', unit: '5斤/箱', category: 'vegetables', price: 2680, traditionalPrice: 1500, stock: 200, color: '#43a047' },
-      { title: '彩椒礼盒', description: '红黄绿三色彩椒。', unit: '4斤/盒', category: 'vegetables', price: 3580, traditionalPrice: 2000, stock: 60, color: '#fdd835' },
+      {
+        title: '水果黄瓜',
+        description: '顶花带刺，生吃脆甜。',
+        unit: '5斤/箱',
+        category: 'vegetables',
+        price: 2680,
+        traditionalPrice: 1500,
+        stock: 200,
+        color: '#43a047',
+      },
+      {
+        title: '彩椒礼盒',
+        description: '红黄绿三色彩椒。',
+        unit: '4斤/盒',
+        category: 'vegetables',
+        price: 3580,
+        traditionalPrice: 2000,
+        stock: 60,
+        color: '#fdd835',
+      },
     ],
   },
   {
@@ -54,8 +90,26 @@ const SELLERS: DemoSeller[] = [
     shop: '张叔鲜食玉米',
     about: '鲜食糯玉米，真空包装，开袋即食。',
     products: [
-      { title: '黏玉米（真空装）', description: '当季新玉米，软糯香甜。', unit: '10穗/箱', category: 'grain', price: 4500, traditionalPrice: 2570, stock: 150, color: '#f9a825' },
-      { title: '玉米面', description: '石磨玉米面，做窝头、粥都好。', unit: '5斤/袋', category: 'grain', price: 2500, traditionalPrice: 1400, stock: 90, color: '#ffca28' },
+      {
+        title: '黏玉米（真空装）',
+        description: '当季新玉米，软糯香甜。',
+        unit: '10穗/箱',
+        category: 'grain',
+        price: 4500,
+        traditionalPrice: 2570,
+        stock: 150,
+        color: '#f9a825',
+      },
+      {
+        title: '玉米面',
+        description: '石磨玉米面，做窝头、粥都好。',
+        unit: '5斤/袋',
+        category: 'grain',
+        price: 2500,
+        traditionalPrice: 1400,
+        stock: 90,
+        color: '#ffca28',
+      },
     ],
   },
   {
@@ -64,7 +118,16 @@ const SELLERS: DemoSeller[] = [
     shop: '赵嫂散养土鸡蛋',
     about: '果园散养土鸡，吃虫吃草，蛋黄红亮。',
     products: [
-      { title: '散养土鸡蛋', description: '30枚装，破损包赔。', unit: '30枚/箱', category: 'eggs_dairy', price: 4800, traditionalPrice: 3000, stock: 100, color: '#ffe0b2' },
+      {
+        title: '散养土鸡蛋',
+        description: '30枚装，破损包赔。',
+        unit: '30枚/箱',
+        category: 'eggs_dairy',
+        price: 4800,
+        traditionalPrice: 3000,
+        stock: 100,
+        color: '#ffe0b2',
+      },
     ],
   },
   {
@@ -73,8 +136,26 @@ const SELLERS: DemoSeller[] = [
     shop: '孙师傅槐花蜜',
     about: '自家蜂场，槐花蜜、枣花蜜，不掺一滴糖。',
     products: [
-      { title: '槐花蜜', description: '清香淡雅，结晶慢。', unit: '1斤/瓶', category: 'honey', price: 6800, traditionalPrice: 4000, stock: 70, color: '#ffb300' },
-      { title: '枣花蜜', description: '浓郁醇厚。', unit: '1斤/瓶', category: 'honey', price: 5800, traditionalPrice: 3500, stock: 50, color: '#8d6e63' },
+      {
+        title: '槐花蜜',
+        description: '清香淡雅，结晶慢。',
+        unit: '1斤/瓶',
+        category: 'honey',
+        price: 6800,
+        traditionalPrice: 4000,
+        stock: 70,
+        color: '#ffb300',
+      },
+      {
+        title: '枣花蜜',
+        description: '浓郁醇厚。',
+        unit: '1斤/瓶',
+        category: 'honey',
+        price: 5800,
+        traditionalPrice: 3500,
+        stock: 50,
+        color: '#8d6e63',
+      },
     ],
   },
   {
@@ -83,9 +164,36 @@ const SELLERS: DemoSeller[] = [
     shop: '寿光蔬菜合作社',
     about: '二十户菜农联合发货，品种全、价格实在。',
     products: [
-      { title: '时令蔬菜组合', description: '每周六种时令菜，按季节搭配。', unit: '8斤/箱', category: 'vegetables', price: 5900, traditionalPrice: 3300, stock: 40, color: '#66bb6a' },
-      { title: '紫茄子', description: '皮亮肉嫩。', unit: '5斤/箱', category: 'vegetables', price: 2280, traditionalPrice: 1300, stock: 110, color: '#7e57c2' },
-      { title: '山药', description: '铁棍山药，粉糯。', unit: '5斤/箱', category: 'vegetables', price: 4980, traditionalPrice: 2900, stock: 3, color: '#a1887f' },
+      {
+        title: '时令蔬菜组合',
+        description: '每周六种时令菜，按季节搭配。',
+        unit: '8斤/箱',
+        category: 'vegetables',
+        price: 5900,
+        traditionalPrice: 3300,
+        stock: 40,
+        color: '#66bb6a',
+      },
+      {
+        title: '紫茄子',
+        description: '皮亮肉嫩。',
+        unit: '5斤/箱',
+        category: 'vegetables',
+        price: 2280,
+        traditionalPrice: 1300,
+        stock: 110,
+        color: '#7e57c2',
+      },
+      {
+        title: '山药',
+        description: '铁棍山药，粉糯。',
+        unit: '5斤/箱',
+        category: 'vegetables',
+        price: 4980,
+        traditionalPrice: 2900,
+        stock: 3,
+        color: '#a1887f',
+      },
     ],
   },
 ];
@@ -99,7 +207,8 @@ function demoPlaces(): { townships: Region[]; villages: Region[] } {
     const inTown = listChildren(t.code).filter((v) => v.name.zh.includes('村'));
     villages.push(...inTown.slice(0, i === 0 ? 3 : 2));
   });
-  if (townships.length < 2 || villages.length < 5) throw new Error('The region table lacks the demo county');
+  if (townships.length < 2 || villages.length < 5)
+    throw new Error('The region table lacks the demo county');
   return { townships, villages };
 }
 
@@ -127,7 +236,13 @@ export async function seedDemo(services: Services): Promise<string> {
   }
   const { villages } = demoPlaces();
   const actorOf = async (email: string, name: string, role: 'buyer' | 'seller'): Promise<Actor> => {
-    const s = await accounts.register({ email, password: DEMO_PASSWORD, displayName: name, role, locale: 'zh' });
+    const s = await accounts.register({
+      email,
+      password: DEMO_PASSWORD,
+      displayName: name,
+      role,
+      locale: 'zh',
+    });
     const actor = await accounts.authenticate(s.token);
     return actor!;
   };
@@ -136,8 +251,14 @@ export async function seedDemo(services: Services): Promise<string> {
   for (const [i, seller] of SELLERS.entries()) {
     let actor = await actorOf(seller.email, seller.name, 'seller');
     const place = villages[i % villages.length]!;
-    await catalog.saveShop(actor, { name: seller.shop, description: seller.about, regionCode: place.code }, 'zh');
-    actor = (await accounts.authenticate((await accounts.login({ email: seller.email, password: DEMO_PASSWORD })).token))!;
+    await catalog.saveShop(
+      actor,
+      { name: seller.shop, description: seller.about, regionCode: place.code },
+      'zh',
+    );
+    actor = (await accounts.authenticate(
+      (await accounts.login({ email: seller.email, password: DEMO_PASSWORD })).token,
+    ))!;
     const productIds: string[] = [];
     for (const p of seller.products) {
       const product = await catalog.createProduct(actor, p);
@@ -148,17 +269,37 @@ export async function seedDemo(services: Services): Promise<string> {
   }
 
   const [onAir, upcoming, coop] = [hosts[0]!, hosts[2]!, hosts[5]!];
-  const live = await lives.createLive(onAir.actor, { title: '大棚现摘番茄，直播间专享价', productIds: onAir.productIds }, 'zh');
+  const live = await lives.createLive(
+    onAir.actor,
+    { title: '大棚现摘番茄，直播间专享价', productIds: onAir.productIds },
+    'zh',
+  );
   await lives.startLive(onAir.actor, live.id, 'zh');
   await lives.pinProduct(onAir.actor, live.id, onAir.productIds[0]!, 'zh');
   const tomorrow = new Date(Date.now() + 86_400_000);
   tomorrow.setUTCHours(11, 0, 0, 0);
-  await lives.createLive(upcoming.actor, { title: '新玉米上市：带你看玉米地', scheduledAt: tomorrow.toISOString(), productIds: upcoming.productIds }, 'zh');
+  await lives.createLive(
+    upcoming.actor,
+    {
+      title: '新玉米上市：带你看玉米地',
+      scheduledAt: tomorrow.toISOString(),
+      productIds: upcoming.productIds,
+    },
+    'zh',
+  );
   const inTwoDays = new Date(tomorrow.getTime() + 86_400_000);
-  await lives.createLive(coop.actor, { title: '合作社蔬菜大集', scheduledAt: inTwoDays.toISOString(), productIds: coop.productIds }, 'zh');
+  await lives.createLive(
+    coop.actor,
+    { title: '合作社蔬菜大集', scheduledAt: inTwoDays.toISOString(), productIds: coop.productIds },
+    'zh',
+  );
 
   await actorOf('buyer@demo.cunbo', '城里的小陈', 'buyer');
-  await accounts.createOperator(null, { email: 'operator@demo.cunbo', password: DEMO_PASSWORD, displayName: '寿光电商园' });
+  await accounts.createOperator(null, {
+    email: 'operator@demo.cunbo',
+    password: DEMO_PASSWORD,
+    displayName: '寿光电商园',
+  });
 
   const county = describeRegion(DEMO_COUNTY, 'zh')!;
   return [

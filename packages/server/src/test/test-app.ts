@@ -29,7 +29,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     redisPrefix: `cunbo-test:${randomUUID()}:`,
     publicUrl: 'http://127.0.0.1:3000',
     logLevel: (process.env.TEST_LOG_LEVEL as Config['logLevel']) ?? 'silent',
-    secrets: { session: randomBytes(32).toString('hex'), paymentSandbox: randomBytes(32).toString('hex') },
+    secrets: {
+      session: randomBytes(32).toString('hex'),
+      paymentSandbox: randomBytes(32).toString('hex'),
+    },
     sessionTtlDays: 30,
     bodyLimitBytes: 65_536,
     rateLimits: {

@@ -9,7 +9,9 @@ export const users = pgTable(
     passwordHash: text('password_hash').notNull(),
     displayName: text('display_name').notNull(),
     role: text('role', { enum: ['buyer', 'seller', 'operator'] }).notNull(),
-    locale: text('locale', { enum: ['zh', 'en', 'it'] }).notNull().default('zh'),
+    locale: text('locale', { enum: ['zh', 'en', 'it'] })
+      .notNull()
+      .default('zh'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [check('users_role_check', sql`${t.role} in ('buyer', 'seller', 'operator')`)],

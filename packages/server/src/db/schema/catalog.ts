@@ -34,7 +34,9 @@ export const products = pgTable(
     currency: text('currency').notNull().default('CNY'),
     traditionalPriceFen: integer('traditional_price_fen'),
     stock: integer('stock').notNull(),
-    status: text('status', { enum: ['active', 'archived'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'archived'] })
+      .notNull()
+      .default('active'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -25,7 +25,11 @@ export function accountsRepo(db: Db) {
       return rows[0] ?? null;
     },
     async shopIdOf(userId: string): Promise<string | null> {
-      const rows = await db.select({ id: shops.id }).from(shops).where(eq(shops.ownerId, userId)).limit(1);
+      const rows = await db
+        .select({ id: shops.id })
+        .from(shops)
+        .where(eq(shops.ownerId, userId))
+        .limit(1);
       return rows[0]?.id ?? null;
     },
     async insertSession(values: typeof sessions.$inferInsert): Promise<void> {

@@ -16,7 +16,10 @@ import {
   UserSchema,
 } from './accounts.schemas.ts';
 
-export function accountsRoutes(app: FastifyInstance, deps: { accounts: AccountsService; config: Config }) {
+export function accountsRoutes(
+  app: FastifyInstance,
+  deps: { accounts: AccountsService; config: Config },
+) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { accounts, config } = deps;
   const authLimit = { rateLimit: { max: config.rateLimits.authPerMinute, timeWindow: 60_000 } };
@@ -46,7 +49,9 @@ export function accountsRoutes(app: FastifyInstance, deps: { accounts: AccountsS
     async (request, reply) => {
       const session = await accounts.register(request.body);
       setSessionCookie(reply, session);
-      return reply.status(201).send({ token: session.token, csrfToken: session.csrfToken, user: session.user });
+      return reply
+        .status(201)
+        .send({ token: session.token, csrfToken: session.csrfToken, user: session.user });
     },
   );
 
@@ -70,7 +75,13 @@ export function accountsRoutes(app: FastifyInstance, deps: { accounts: AccountsS
 
   api.post(
     '/auth/logout',
-    { schema: { tags, summary: 'Sign out (ends this session)', response: { 204: Type.Null(), ...errorResponses(401, 403) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Sign out (ends this session)',
+        response: { 204: Type.Null(), ...errorResponses(401, 403) },
+      },
+    },
     async (request, reply) => {
       await accounts.logout(requireActor(request));
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -80,7 +91,9 @@ export function accountsRoutes(app: FastifyInstance, deps: { accounts: AccountsS
 
   api.get(
     '/auth/me',
-    { schema: { tags, summary: 'Who am I', response: { 200: MeResponse, ...errorResponses(401) } } },
+    {
+      schema: { tags, summary: 'Who am I', response: { 200: MeResponse, ...errorResponses(401) } },
+    },
     async (request) => {
       const actor = requireActor(request);
       return { user: actor.user, csrfToken: actor.csrfToken };
@@ -97,7 +110,9 @@ export function accountsRoutes(app: FastifyInstance, deps: { accounts: AccountsS
         response: { 200: Type.Object({ user: UserSchema }), ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => ({ user: await accounts.updateProfile(requireActor(request), request.body) }),
+    async (request) => ({
+      user: await accounts.updateProfile(requireActor(request), request.body),
+    }),
   );
 
   api.post(

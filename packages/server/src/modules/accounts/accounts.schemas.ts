@@ -2,19 +2,21 @@ import { LIMITS } from '@cunbo/shared';
 import { Type } from 'typebox';
 import { Nullable, Timestamp, Uuid } from '../../http/schema-helpers.ts';
 
-export const LocaleSchema = Type.Union([Type.Literal('zh'), Type.Literal('en'), Type.Literal('it')]);
+export const LocaleSchema = Type.Union([
+  Type.Literal('zh'),
+  Type.Literal('en'),
+  Type.Literal('it'),
+]);
 
-export const UserSchema = Type.Object(
-  {
-    id: Uuid(),
-    email: Type.String(),
-    displayName: Type.String(),
-    role: Type.Union([Type.Literal('buyer'), Type.Literal('seller'), Type.Literal('operator')]),
-    locale: LocaleSchema,
-    shopId: Nullable(Uuid()),
-    createdAt: Timestamp(),
-  },
-);
+export const UserSchema = Type.Object({
+  id: Uuid(),
+  email: Type.String(),
+  displayName: Type.String(),
+  role: Type.Union([Type.Literal('buyer'), Type.Literal('seller'), Type.Literal('operator')]),
+  locale: LocaleSchema,
+  shopId: Nullable(Uuid()),
+  createdAt: Timestamp(),
+});
 
 const Email = Type.String({ format: 'email', maxLength: LIMITS.emailMax });
 const Password = Type.String({ minLength: LIMITS.passwordMin, maxLength: LIMITS.passwordMax });
@@ -32,7 +34,10 @@ export const RegisterBody = Type.Object(
 );
 
 export const LoginBody = Type.Object(
-  { email: Type.String({ maxLength: LIMITS.emailMax }), password: Type.String({ maxLength: LIMITS.passwordMax }) },
+  {
+    email: Type.String({ maxLength: LIMITS.emailMax }),
+    password: Type.String({ maxLength: LIMITS.passwordMax }),
+  },
   { additionalProperties: false },
 );
 

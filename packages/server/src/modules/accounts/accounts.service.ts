@@ -44,14 +44,23 @@ export function presentUser(row: UserRow, shopId: string | null): PublicUser {
 
 const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
-export function createAccountsService(deps: { repo: AccountsRepo; clock: Clock; sessionTtlDays: number }) {
+export function createAccountsService(deps: {
+  repo: AccountsRepo;
+  clock: Clock;
+  sessionTtlDays: number;
+}) {
   const { repo, clock } = deps;
 
   async function issueSession(user: UserRow, shopId: string | null): Promise<IssuedSession> {
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(24).toString('base64url');
     const expiresAt = new Date(clock.now().getTime() + deps.sessionTtlDays * 86_400_000);
-    await repo.insertSession({ tokenHash: hashToken(token), userId: user.id, csrfToken, expiresAt });
+    await repo.insertSession({
+      tokenHash: hashToken(token),
+      userId: user.id,
+      csrfToken,
+      expiresAt,
+    });
     return { token, csrfToken, user: presentUser(user, shopId), expiresAt };
   }
 
@@ -70,7 +79,9 @@ export function createAccountsService(deps: { repo: AccountsRepo; clock: Clock; 
       locale: input.locale ?? 'zh',
     });
     if (!user) {
-      throw new AppError('EMAIL_TAKEN', 'This email already has an account', 409, { field: 'email' });
+      throw new AppError('EMAIL_TAKEN', 'This email already has an account', 409, {
+        field: 'email',
+      });
     }
     return user;
   }

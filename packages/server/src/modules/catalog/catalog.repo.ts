@@ -16,7 +16,10 @@ export function catalogRepo(db: Db) {
       const rows = await db.select().from(shops).where(eq(shops.ownerId, ownerId)).limit(1);
       return rows[0] ?? null;
     },
-    async upsertShop(ownerId: string, values: { name: string; description: string; regionCode: string }) {
+    async upsertShop(
+      ownerId: string,
+      values: { name: string; description: string; regionCode: string },
+    ) {
       const rows = await db
         .insert(shops)
         .values({ ownerId, ...values })
@@ -28,7 +31,9 @@ export function catalogRepo(db: Db) {
       return db
         .select()
         .from(shops)
-        .where(opts.regionPrefix ? sql`${shops.regionCode} like ${opts.regionPrefix + '%'}` : undefined)
+        .where(
+          opts.regionPrefix ? sql`${shops.regionCode} like ${opts.regionPrefix + '%'}` : undefined,
+        )
         .orderBy(asc(shops.name))
         .limit(opts.limit);
     },
@@ -48,7 +53,10 @@ export function catalogRepo(db: Db) {
       if (ids.length === 0) return [];
       return db.select().from(products).where(inArray(products.id, ids));
     },
-    async updateProduct(id: string, values: Partial<typeof products.$inferInsert>): Promise<ProductRow | null> {
+    async updateProduct(
+      id: string,
+      values: Partial<typeof products.$inferInsert>,
+    ): Promise<ProductRow | null> {
       const rows = await db
         .update(products)
         .set({ ...values, updatedAt: sql`now()` })
@@ -56,7 +64,12 @@ export function catalogRepo(db: Db) {
         .returning();
       return rows[0] ?? null;
     },
-    async listProducts(opts: { shopId?: string; category?: string; includeArchived: boolean; limit: number }) {
+    async listProducts(opts: {
+      shopId?: string;
+      category?: string;
+      includeArchived: boolean;
+      limit: number;
+    }) {
       return db
         .select()
         .from(products)
@@ -90,7 +103,10 @@ export function catalogRepo(db: Db) {
       await db.delete(productPhotos).where(eq(productPhotos.id, id));
     },
     async countPhotos(productId: string): Promise<number> {
-      const rows = await db.select({ n: count() }).from(productPhotos).where(eq(productPhotos.productId, productId));
+      const rows = await db
+        .select({ n: count() })
+        .from(productPhotos)
+        .where(eq(productPhotos.productId, productId));
       return rows[0]?.n ?? 0;
     },
   };

@@ -20,7 +20,10 @@ import {
   ShopSchema,
 } from './catalog.schemas.ts';
 
-export async function catalogRoutes(app: FastifyInstance, deps: { catalog: CatalogService; config: Config }) {
+export async function catalogRoutes(
+  app: FastifyInstance,
+  deps: { catalog: CatalogService; config: Config },
+) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { catalog, config } = deps;
 
@@ -34,13 +37,23 @@ export async function catalogRoutes(app: FastifyInstance, deps: { catalog: Catal
         response: { 200: Type.Object({ shop: ShopSchema }), ...errorResponses(400, 401, 403, 422) },
       },
     },
-    async (request) => ({ shop: await catalog.saveShop(requireActor(request), request.body, localeOf(request)) }),
+    async (request) => ({
+      shop: await catalog.saveShop(requireActor(request), request.body, localeOf(request)),
+    }),
   );
 
   api.get(
     '/shop',
-    { schema: { tags: ['shops'], summary: 'My shop (seller)', response: { 200: Type.Object({ shop: ShopSchema }), ...errorResponses(401, 403, 409) } } },
-    async (request) => ({ shop: await catalog.getMyShop(requireActor(request), localeOf(request)) }),
+    {
+      schema: {
+        tags: ['shops'],
+        summary: 'My shop (seller)',
+        response: { 200: Type.Object({ shop: ShopSchema }), ...errorResponses(401, 403, 409) },
+      },
+    },
+    async (request) => ({
+      shop: await catalog.getMyShop(requireActor(request), localeOf(request)),
+    }),
   );
 
   api.get(
@@ -58,13 +71,23 @@ export async function catalogRoutes(app: FastifyInstance, deps: { catalog: Catal
       },
     },
     async (request) => ({
-      shops: await catalog.listShops({ regionCode: request.query.region, limit: request.query.limit }, localeOf(request)),
+      shops: await catalog.listShops(
+        { regionCode: request.query.region, limit: request.query.limit },
+        localeOf(request),
+      ),
     }),
   );
 
   api.get(
     '/shops/:id',
-    { schema: { tags: ['shops'], summary: 'A shop', params: IdParams, response: { 200: Type.Object({ shop: ShopSchema }), ...errorResponses(400, 404) } } },
+    {
+      schema: {
+        tags: ['shops'],
+        summary: 'A shop',
+        params: IdParams,
+        response: { 200: Type.Object({ shop: ShopSchema }), ...errorResponses(400, 404) },
+      },
+    },
     async (request) => ({ shop: await catalog.getShop(request.params.id, localeOf(request)) }),
   );
 
@@ -75,7 +98,10 @@ export async function catalogRoutes(app: FastifyInstance, deps: { catalog: Catal
         tags: ['products'],
         summary: 'List a product (seller)',
         body: ProductBody,
-        response: { 201: Type.Object({ product: ProductSchema }), ...errorResponses(400, 401, 403, 409) },
+        response: {
+          201: Type.Object({ product: ProductSchema }),
+          ...errorResponses(400, 401, 403, 409),
+        },
       },
     },
     async (request, reply) => {
@@ -86,13 +112,27 @@ export async function catalogRoutes(app: FastifyInstance, deps: { catalog: Catal
 
   api.get(
     '/products',
-    { schema: { tags: ['products'], summary: 'Products of a shop or a category', querystring: ProductQuery, response: { 200: ProductList, ...errorResponses(400) } } },
+    {
+      schema: {
+        tags: ['products'],
+        summary: 'Products of a shop or a category',
+        querystring: ProductQuery,
+        response: { 200: ProductList, ...errorResponses(400) },
+      },
+    },
     async (request) => ({ products: await catalog.listProducts(request.query, request.actor) }),
   );
 
   api.get(
     '/products/:id',
-    { schema: { tags: ['products'], summary: 'A product with its current stock', params: IdParams, response: { 200: Type.Object({ product: ProductSchema }), ...errorResponses(400, 404) } } },
+    {
+      schema: {
+        tags: ['products'],
+        summary: 'A product with its current stock',
+        params: IdParams,
+        response: { 200: Type.Object({ product: ProductSchema }), ...errorResponses(400, 404) },
+      },
+    },
     async (request) => ({ product: await catalog.getProduct(request.params.id) }),
   );
 
@@ -104,10 +144,15 @@ export async function catalogRoutes(app: FastifyInstance, deps: { catalog: Catal
         summary: 'Change a product (its owner)',
         params: IdParams,
         body: ProductPatch,
-        response: { 200: Type.Object({ product: ProductSchema }), ...errorResponses(400, 401, 403, 404) },
+        response: {
+          200: Type.Object({ product: ProductSchema }),
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
     },
-    async (request) => ({ product: await catalog.updateProduct(requireActor(request), request.params.id, request.body) }),
+    async (request) => ({
+      product: await catalog.updateProduct(requireActor(request), request.params.id, request.body),
+    }),
   );
 
   await app.register(async (uploads) => {
@@ -122,16 +167,23 @@ export async function catalogRoutes(app: FastifyInstance, deps: { catalog: Catal
         config: { rateLimit: { max: config.rateLimits.uploadsPerMinute, timeWindow: 60_000 } },
         schema: {
           tags: ['products'],
-          summary: 'Add a photo (multipart field `file`; JPEG, PNG, WebP, HEIC or AVIF, at most 8 MiB)',
+          summary:
+            'Add a photo (multipart field `file`; JPEG, PNG, WebP, HEIC or AVIF, at most 8 MiB)',
           consumes: ['multipart/form-data'],
           params: IdParams,
-          response: { 201: Type.Object({ product: ProductSchema }), ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+          response: {
+            201: Type.Object({ product: ProductSchema }),
+            ...errorResponses(400, 401, 403, 404, 413, 415, 422),
+          },
         },
       },
       async (request, reply) => {
         const actor = requireRole(request, 'seller');
         const file = await request.file();
-        if (!file) throw new AppError('VALIDATION_FAILED', 'Attach the photo as the field "file"', 400, { field: 'file' });
+        if (!file)
+          throw new AppError('VALIDATION_FAILED', 'Attach the photo as the field "file"', 400, {
+            field: 'file',
+          });
         const buffer = await file.toBuffer();
         const product = await catalog.addPhoto(actor, request.params.id, buffer);
         return reply.status(201).send({ product });
@@ -146,11 +198,18 @@ export async function catalogRoutes(app: FastifyInstance, deps: { catalog: Catal
         tags: ['products'],
         summary: 'Remove a photo',
         params: Type.Object({ id: Uuid(), photoId: Uuid() }),
-        response: { 200: Type.Object({ product: ProductSchema }), ...errorResponses(400, 401, 403, 404) },
+        response: {
+          200: Type.Object({ product: ProductSchema }),
+          ...errorResponses(400, 401, 403, 404),
+        },
       },
     },
     async (request) => ({
-      product: await catalog.deletePhoto(requireActor(request), request.params.id, request.params.photoId),
+      product: await catalog.deletePhoto(
+        requireActor(request),
+        request.params.id,
+        request.params.photoId,
+      ),
     }),
   );
 
@@ -171,7 +230,10 @@ export async function catalogRoutes(app: FastifyInstance, deps: { catalog: Catal
       const data = await catalog.readPhoto(request.params.id, request.query.w as PhotoWidth);
       if (!data) throw new AppError('NOT_FOUND', 'Photo not found', 404);
       // Photo ids never get new content: cache for a year anywhere.
-      return reply.type('image/webp').header('cache-control', 'public, max-age=31536000, immutable').send(data);
+      return reply
+        .type('image/webp')
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .send(data);
     },
   );
 }

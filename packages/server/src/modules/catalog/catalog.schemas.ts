@@ -2,16 +2,26 @@ import { LIMITS, PRODUCT_CATEGORIES } from '@cunbo/shared';
 import { Type } from 'typebox';
 import { Nullable, Timestamp, Uuid } from '../../http/schema-helpers.ts';
 
-const Text = (max: number, min = 1) => Type.String({ minLength: min, maxLength: max, ...(min > 0 && { pattern: '\\S' }) });
+const Text = (max: number, min = 1) =>
+  Type.String({ minLength: min, maxLength: max, ...(min > 0 && { pattern: '\\S' }) });
 export const RegionCode = Type.String({
   pattern: '^[0-9]{6}([0-9]{3}([0-9]{3})?)?$',
-  description: 'GB/T 2260 code: 6 digits (province, prefecture, county), 9 (township) or 12 (village)',
+  description:
+    'GB/T 2260 code: 6 digits (province, prefecture, county), 9 (township) or 12 (village)',
 });
 export const Money = (description: string) =>
-  Type.Integer({ minimum: 1, maximum: LIMITS.priceFenMax, description: `${description}, in fen (CNY minor units)` });
+  Type.Integer({
+    minimum: 1,
+    maximum: LIMITS.priceFenMax,
+    description: `${description}, in fen (CNY minor units)`,
+  });
 export const Category = Type.Enum(PRODUCT_CATEGORIES);
 
-export const RegionSchema = Type.Object({ code: Type.String(), name: Type.String(), fullName: Type.String() });
+export const RegionSchema = Type.Object({
+  code: Type.String(),
+  name: Type.String(),
+  fullName: Type.String(),
+});
 
 export const ShopSchema = Type.Object({
   id: Uuid(),
@@ -33,7 +43,12 @@ export const ShopBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const PhotoSchema = Type.Object({ id: Uuid(), width: Type.Integer(), height: Type.Integer(), url: Type.String() });
+export const PhotoSchema = Type.Object({
+  id: Uuid(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  url: Type.String(),
+});
 
 export const ProductSchema = Type.Object({
   id: Uuid(),
@@ -43,7 +58,9 @@ export const ProductSchema = Type.Object({
   unit: Type.String({ description: 'What one unit is: kg, box, jin, bag…' }),
   category: Category,
   price: Type.Integer({ description: 'Price of one unit in fen' }),
-  traditionalPrice: Nullable(Type.Integer({ description: 'What the traditional channel pays for one unit, in fen' })),
+  traditionalPrice: Nullable(
+    Type.Integer({ description: 'What the traditional channel pays for one unit, in fen' }),
+  ),
   currency: Type.String(),
   stock: Type.Integer(),
   status: Type.Union([Type.Literal('active'), Type.Literal('archived')]),
@@ -59,7 +76,9 @@ const productFields = {
   category: Type.Optional(Category),
   price: Money('Price of one unit'),
   stock: Type.Integer({ minimum: 0, maximum: LIMITS.stockMax }),
-  traditionalPrice: Type.Optional(Nullable(Money('What the traditional channel pays for one unit'))),
+  traditionalPrice: Type.Optional(
+    Nullable(Money('What the traditional channel pays for one unit')),
+  ),
 };
 
 export const ProductBody = Type.Object(productFields, { additionalProperties: false });

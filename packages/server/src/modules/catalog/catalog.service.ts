@@ -90,15 +90,22 @@ export function regionView(code: string, locale: Locale): RegionView | null {
 function assertShopRegion(code: string): void {
   const region = findRegion(code);
   if (!region || region.level === 'province' || region.level === 'prefecture') {
-    throw new AppError('UNKNOWN_REGION', 'Choose the county, township or village where you are', 422, {
-      field: 'regionCode',
-    });
+    throw new AppError(
+      'UNKNOWN_REGION',
+      'Choose the county, township or village where you are',
+      422,
+      {
+        field: 'regionCode',
+      },
+    );
   }
 }
 
 function assertPrices(input: { price?: number; traditionalPrice?: number | null }) {
   if (input.price !== undefined && input.price <= 0) {
-    throw new AppError('VALIDATION_FAILED', 'body.price must be above zero', 400, { field: 'body.price' });
+    throw new AppError('VALIDATION_FAILED', 'body.price must be above zero', 400, {
+      field: 'body.price',
+    });
   }
 }
 
@@ -106,7 +113,8 @@ export function createCatalogService(deps: { repo: CatalogRepo; photos: PhotoSto
   const { repo } = deps;
 
   async function ownedShop(actor: Actor): Promise<ShopRow> {
-    if (actor.user.role !== 'seller') throw new AppError('FORBIDDEN', 'Only a seller has a shop', 403);
+    if (actor.user.role !== 'seller')
+      throw new AppError('FORBIDDEN', 'Only a seller has a shop', 403);
     const shop = await repo.findShopByOwner(actor.user.id);
     if (!shop) throw new AppError('SHOP_REQUIRED', 'Open your shop first', 409);
     return shop;
@@ -116,7 +124,8 @@ export function createCatalogService(deps: { repo: CatalogRepo; photos: PhotoSto
     const product = await repo.findProduct(id);
     if (!product) throw new AppError('NOT_FOUND', 'Product not found', 404);
     const shop = await repo.findShopById(product.shopId);
-    if (shop?.ownerId !== actor.user.id) throw new AppError('FORBIDDEN', 'This product is not yours', 403);
+    if (shop?.ownerId !== actor.user.id)
+      throw new AppError('FORBIDDEN', 'This product is not yours', 403);
     return product;
   }
 
@@ -143,8 +152,13 @@ export function createCatalogService(deps: { repo: CatalogRepo; photos: PhotoSto
     presentShop,
     presentProducts,
 
-    async saveShop(actor: Actor, input: { name: string; description?: string; regionCode: string }, locale: Locale) {
-      if (actor.user.role !== 'seller') throw new AppError('FORBIDDEN', 'Only a seller can open a shop', 403);
+    async saveShop(
+      actor: Actor,
+      input: { name: string; description?: string; regionCode: string },
+      locale: Locale,
+    ) {
+      if (actor.user.role !== 'seller')
+        throw new AppError('FORBIDDEN', 'Only a seller can open a shop', 403);
       assertShopRegion(input.regionCode);
       const shop = await repo.upsertShop(actor.user.id, {
         name: input.name.trim(),
@@ -169,7 +183,10 @@ export function createCatalogService(deps: { repo: CatalogRepo; photos: PhotoSto
     },
 
     async listShops(opts: { regionCode?: string; limit: number }, locale: Locale) {
-      const rows = await repo.listShops({ regionPrefix: opts.regionCode ? regionPrefix(opts.regionCode) : undefined, limit: opts.limit });
+      const rows = await repo.listShops({
+        regionPrefix: opts.regionCode ? regionPrefix(opts.regionCode) : undefined,
+        limit: opts.limit,
+      });
       return Promise.all(rows.map((s) => presentShop(s, locale)));
     },
 
@@ -203,7 +220,9 @@ export function createCatalogService(deps: { repo: CatalogRepo; photos: PhotoSto
         ...(patch.unit !== undefined && { unit: patch.unit.trim() }),
         ...(patch.category !== undefined && { category: patch.category }),
         ...(patch.price !== undefined && { priceFen: patch.price }),
-        ...(patch.traditionalPrice !== undefined && { traditionalPriceFen: patch.traditionalPrice }),
+        ...(patch.traditionalPrice !== undefined && {
+          traditionalPriceFen: patch.traditionalPrice,
+        }),
         ...(patch.stock !== undefined && { stock: patch.stock }),
         ...(patch.status !== undefined && { status: patch.status }),
       });
@@ -217,7 +236,10 @@ export function createCatalogService(deps: { repo: CatalogRepo; photos: PhotoSto
       return (await presentProducts([row]))[0]!;
     },
 
-    async listProducts(opts: { shopId?: string; category?: ProductCategory; limit: number }, actor: Actor | null) {
+    async listProducts(
+      opts: { shopId?: string; category?: ProductCategory; limit: number },
+      actor: Actor | null,
+    ) {
       const mine = actor && opts.shopId && actor.user.shopId === opts.shopId;
       const rows = await repo.listProducts({ ...opts, includeArchived: Boolean(mine) });
       return presentProducts(rows);
@@ -233,7 +255,9 @@ export function createCatalogService(deps: { repo: CatalogRepo; photos: PhotoSto
       await ownedProduct(actor, productId);
       // The count is checked before decoding so a flood of photos costs no CPU.
       if ((await repo.countPhotos(productId)) >= 9) {
-        throw new AppError('VALIDATION_FAILED', 'A product has at most 9 photos', 422, { field: 'file' });
+        throw new AppError('VALIDATION_FAILED', 'A product has at most 9 photos', 422, {
+          field: 'file',
+        });
       }
       const id = randomUUID();
       const size = await deps.photos.save(id, file);

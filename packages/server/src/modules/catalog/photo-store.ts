@@ -24,13 +24,20 @@ export function createPhotoStore(dataDir: string): PhotoStore {
       try {
         meta = await sharp(input, { limitInputPixels: 40_000_000 }).metadata();
       } catch {
-        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'This file is not a photo we can read', 415, { field: 'file' });
+        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'This file is not a photo we can read', 415, {
+          field: 'file',
+        });
       }
       if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) {
-        throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send a JPEG, PNG, WebP, HEIC or AVIF photo', 415, {
-          field: 'file',
-          format: meta.format ?? null,
-        });
+        throw new AppError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          'Send a JPEG, PNG, WebP, HEIC or AVIF photo',
+          415,
+          {
+            field: 'file',
+            format: meta.format ?? null,
+          },
+        );
       }
       const dir = dirOf(id);
       await mkdir(dir, { recursive: true });

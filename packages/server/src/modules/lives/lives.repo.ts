@@ -20,7 +20,11 @@ export function livesRepo(db: Db) {
       return db.transaction(async (tx) => {
         const [live] = await tx.insert(lives).values(values).returning();
         if (productIds.length > 0) {
-          await tx.insert(liveProducts).values(productIds.map((productId, position) => ({ liveId: live!.id, productId, position })));
+          await tx
+            .insert(liveProducts)
+            .values(
+              productIds.map((productId, position) => ({ liveId: live!.id, productId, position })),
+            );
         }
         return live!;
       });
@@ -35,7 +39,11 @@ export function livesRepo(db: Db) {
       return rows[0] ?? null;
     },
     /** Moves the status only if it is still `from`: two clicks on "Go live" start it once. */
-    async transition(id: string, from: LiveRow['status'], values: Partial<typeof lives.$inferInsert>): Promise<LiveRow | null> {
+    async transition(
+      id: string,
+      from: LiveRow['status'],
+      values: Partial<typeof lives.$inferInsert>,
+    ): Promise<LiveRow | null> {
       const rows = await db
         .update(lives)
         .set(values)
@@ -79,13 +87,21 @@ export function livesRepo(db: Db) {
       });
     },
     async pinsOf(liveId: string) {
-      return db.select().from(livePins).where(eq(livePins.liveId, liveId)).orderBy(asc(livePins.pinnedAt));
+      return db
+        .select()
+        .from(livePins)
+        .where(eq(livePins.liveId, liveId))
+        .orderBy(asc(livePins.pinnedAt));
     },
     /** Every pin of these lives, in pin order (chapters of their replays). */
     async pinsOfMany(liveIds: string[]): Promise<Map<string, Array<typeof livePins.$inferSelect>>> {
       const out = new Map<string, Array<typeof livePins.$inferSelect>>();
       if (liveIds.length === 0) return out;
-      const rows = await db.select().from(livePins).where(inArray(livePins.liveId, liveIds)).orderBy(asc(livePins.pinnedAt), asc(livePins.id));
+      const rows = await db
+        .select()
+        .from(livePins)
+        .where(inArray(livePins.liveId, liveIds))
+        .orderBy(asc(livePins.pinnedAt), asc(livePins.id));
       for (const r of rows) out.set(r.liveId, [...(out.get(r.liveId) ?? []), r]);
       return out;
     },
@@ -97,7 +113,10 @@ export function livesRepo(db: Db) {
     },
     /** Deletes a show that is not on air (pins and products go with it; orders keep a null live). */
     async deleteLive(id: string): Promise<LiveRow | null> {
-      const rows = await db.delete(lives).where(and(eq(lives.id, id), ne(lives.status, 'live'))).returning();
+      const rows = await db
+        .delete(lives)
+        .where(and(eq(lives.id, id), ne(lives.status, 'live')))
+        .returning();
       return rows[0] ?? null;
     },
     async list(filter: LiveListFilter): Promise<LiveRow[]> {
@@ -105,7 +124,9 @@ export function livesRepo(db: Db) {
       if (filter.status) where.push(eq(lives.status, filter.status));
       if (filter.shopId) where.push(eq(lives.shopId, filter.shopId));
       if (filter.regionPrefix) {
-        where.push(sql`${lives.shopId} in (select ${shops.id} from ${shops} where ${shops.regionCode} like ${filter.regionPrefix + '%'})`);
+        where.push(
+          sql`${lives.shopId} in (select ${shops.id} from ${shops} where ${shops.regionCode} like ${filter.regionPrefix + '%'})`,
+        );
       }
       if (filter.category) {
         where.push(
@@ -113,7 +134,9 @@ export function livesRepo(db: Db) {
         );
       }
       if (filter.followedBy) {
-        where.push(sql`${lives.shopId} in (select ${follows.shopId} from ${follows} where ${follows.userId} = ${filter.followedBy})`);
+        where.push(
+          sql`${lives.shopId} in (select ${follows.shopId} from ${follows} where ${follows.userId} = ${filter.followedBy})`,
+        );
       }
       const order =
         filter.status === 'scheduled'
@@ -134,16 +157,27 @@ export function livesRepo(db: Db) {
         .select({ id: lives.id })
         .from(lives)
         .innerJoin(liveProducts, eq(liveProducts.liveId, lives.id))
-        .where(and(eq(liveProducts.productId, productId), inArray(lives.status, ['scheduled', 'live'])));
+        .where(
+          and(eq(liveProducts.productId, productId), inArray(lives.status, ['scheduled', 'live'])),
+        );
       return rows.map((r) => r.id);
     },
-    async recordStats(liveId: string, stats: { peakViewers?: number; likes?: number; chatLines?: number }) {
+    async recordStats(
+      liveId: string,
+      stats: { peakViewers?: number; likes?: number; chatLines?: number },
+    ) {
       await db
         .update(lives)
         .set({
-          ...(stats.peakViewers !== undefined && { peakViewers: sql`greatest(${lives.peakViewers}, ${stats.peakViewers})` }),
-          ...(stats.likes !== undefined && { likes: sql`greatest(${lives.likes}, ${stats.likes})` }),
-          ...(stats.chatLines !== undefined && { chatLines: sql`${lives.chatLines} + ${stats.chatLines}` }),
+          ...(stats.peakViewers !== undefined && {
+            peakViewers: sql`greatest(${lives.peakViewers}, ${stats.peakViewers})`,
+          }),
+          ...(stats.likes !== undefined && {
+            likes: sql`greatest(${lives.likes}, ${stats.likes})`,
+          }),
+          ...(stats.chatLines !== undefined && {
+            chatLines: sql`${lives.chatLines} + ${stats.chatLines}`,
+          }),
         })
         .where(eq(lives.id, liveId));
     },

@@ -35,22 +35,37 @@ export function livesRoutes(app: FastifyInstance, deps: { lives: LivesService })
     {
       schema: {
         tags,
-        summary: 'Live shows: live now, upcoming or ended, by region, category, shop or followed shops',
+        summary:
+          'Live shows: live now, upcoming or ended, by region, category, shop or followed shops',
         querystring: LiveQuery,
-        response: { 200: Type.Object({ lives: Type.Array(LiveSchema) }), ...errorResponses(400, 401) },
+        response: {
+          200: Type.Object({ lives: Type.Array(LiveSchema) }),
+          ...errorResponses(400, 401),
+        },
       },
     },
     async (request) => {
       const { followed, ...filter } = request.query;
       const followedBy = followed ? requireActor(request).user.id : undefined;
-      return { lives: await lives.listLives({ ...filter, followedBy }, localeOf(request), request.actor) };
+      return {
+        lives: await lives.listLives({ ...filter, followedBy }, localeOf(request), request.actor),
+      };
     },
   );
 
   api.get(
     '/lives/:id',
-    { schema: { tags, summary: 'A live show', params: IdParams, response: { 200: LiveResponse, ...errorResponses(400, 404) } } },
-    async (request) => ({ live: await lives.getLive(request.params.id, localeOf(request), request.actor) }),
+    {
+      schema: {
+        tags,
+        summary: 'A live show',
+        params: IdParams,
+        response: { 200: LiveResponse, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => ({
+      live: await lives.getLive(request.params.id, localeOf(request), request.actor),
+    }),
   );
 
   api.delete(
@@ -60,7 +75,10 @@ export function livesRoutes(app: FastifyInstance, deps: { lives: LivesService })
         tags,
         summary: 'Delete a show and its recording (host); not while it is live (409)',
         params: IdParams,
-        response: { 204: { description: 'Deleted', type: 'null' }, ...errorResponses(400, 401, 403, 404, 409) },
+        response: {
+          204: { description: 'Deleted', type: 'null' },
+          ...errorResponses(400, 401, 403, 404, 409),
+        },
       },
     },
     async (request, reply) => {
@@ -103,7 +121,12 @@ export function livesRoutes(app: FastifyInstance, deps: { lives: LivesService })
       },
     },
     async (request) => ({
-      live: await lives.pinProduct(requireActor(request), request.params.id, request.body.productId, localeOf(request)),
+      live: await lives.pinProduct(
+        requireActor(request),
+        request.params.id,
+        request.body.productId,
+        localeOf(request),
+      ),
     }),
   );
 }

@@ -14,7 +14,11 @@ export const ProductCardSchema = Type.Object({
   photoUrl: Nullable(Type.String()),
 });
 
-export const LiveStatusSchema = Type.Union([Type.Literal('scheduled'), Type.Literal('live'), Type.Literal('ended')]);
+export const LiveStatusSchema = Type.Union([
+  Type.Literal('scheduled'),
+  Type.Literal('live'),
+  Type.Literal('ended'),
+]);
 
 export const LiveSchema = Type.Object({
   id: Uuid(),
@@ -23,10 +27,19 @@ export const LiveSchema = Type.Object({
   scheduledAt: Nullable(Timestamp()),
   startedAt: Nullable(Timestamp()),
   endedAt: Nullable(Timestamp()),
-  shop: Type.Object({ id: Uuid(), name: Type.String(), regionCode: Type.String(), region: Nullable(RegionSchema) }),
+  shop: Type.Object({
+    id: Uuid(),
+    name: Type.String(),
+    regionCode: Type.String(),
+    region: Nullable(RegionSchema),
+  }),
   pinnedProduct: Nullable(ProductCardSchema),
   products: Type.Array(ProductCardSchema),
-  stats: Type.Object({ peakViewers: Type.Integer(), likes: Type.Integer(), chatLines: Type.Integer() }),
+  stats: Type.Object({
+    peakViewers: Type.Integer(),
+    likes: Type.Integer(),
+    chatLines: Type.Integer(),
+  }),
   playback: Nullable(
     Type.Object(
       {
@@ -41,7 +54,11 @@ export const LiveSchema = Type.Object({
       { description: 'While the show is live; null otherwise' },
     ),
   ),
-  thumbnailUrl: Nullable(Type.String({ description: 'JPEG grabbed from the stream (every 30 s while live); null until there is one' })),
+  thumbnailUrl: Nullable(
+    Type.String({
+      description: 'JPEG grabbed from the stream (every 30 s while live); null until there is one',
+    }),
+  ),
   replay: Nullable(
     Type.Object(
       {

@@ -5,7 +5,12 @@ import type { DomainEventBus } from '../../lib/domain-events.ts';
 import { assertTransition } from '../../lib/state-machine.ts';
 import type { Actor } from '../accounts/accounts.service.ts';
 import type { ShopRow } from '../catalog/catalog.repo.ts';
-import { regionPrefix, regionView, type CatalogService, type RegionView } from '../catalog/catalog.service.ts';
+import {
+  regionPrefix,
+  regionView,
+  type CatalogService,
+  type RegionView,
+} from '../catalog/catalog.service.ts';
 import type { Locale } from '../regions/regions.service.ts';
 import type { LiveListFilter, LiveRow, LivesRepo } from './lives.repo.ts';
 import { chaptersOf, type Chapter, type ReplayTimeline } from './lives.replay.ts';
@@ -75,13 +80,18 @@ export function createLivesService(deps: {
   const hasReplay = (l: LiveRow): l is LiveRow & { replay: ReplayTimeline } =>
     l.status === 'ended' && !!l.replay && l.replay.duration > 0;
 
-  async function present(lives: LiveRow[], locale: Locale, actor: Actor | null): Promise<LiveView[]> {
+  async function present(
+    lives: LiveRow[],
+    locale: Locale,
+    actor: Actor | null,
+  ): Promise<LiveView[]> {
     const productIds = await repo.productIdsOfMany(lives.map((l) => l.id));
     const allIds = new Set<string>();
     for (const ids of productIds.values()) ids.forEach((id) => allIds.add(id));
     for (const l of lives) if (l.pinnedProductId) allIds.add(l.pinnedProductId);
     const pins = await repo.pinsOfMany(lives.filter(hasReplay).map((l) => l.id));
-    for (const list of pins.values()) for (const p of list) if (p.productId) allIds.add(p.productId);
+    for (const list of pins.values())
+      for (const p of list) if (p.productId) allIds.add(p.productId);
     const cards = await catalog.productCards([...allIds]);
     const shops = new Map<string, ShopRow>();
     for (const l of lives) {
@@ -99,12 +109,19 @@ export function createLivesService(deps: {
         scheduledAt: iso(l.scheduledAt),
         startedAt: iso(l.startedAt),
         endedAt: iso(l.endedAt),
-        shop: { id: shop.id, name: shop.name, regionCode: shop.regionCode, region: regionView(shop.regionCode, locale) },
+        shop: {
+          id: shop.id,
+          name: shop.name,
+          regionCode: shop.regionCode,
+          region: regionView(shop.regionCode, locale),
+        },
         pinnedProduct: (l.pinnedProductId && cards.get(l.pinnedProductId)) || null,
         products: (productIds.get(l.id) ?? []).flatMap((id) => cards.get(id) ?? []),
         stats: { peakViewers: l.peakViewers, likes: l.likes, chatLines: l.chatLines },
         playback: playbackOf(l),
-        thumbnailUrl: l.thumbnailAt ? `/api/v1/lives/${l.id}/thumbnail.jpg?v=${l.thumbnailAt.getTime()}` : null,
+        thumbnailUrl: l.thumbnailAt
+          ? `/api/v1/lives/${l.id}/thumbnail.jpg?v=${l.thumbnailAt.getTime()}`
+          : null,
         replay: hasReplay(l)
           ? {
               hls: `/api/v1/lives/${l.id}/hls/replay.m3u8`,
@@ -122,7 +139,8 @@ export function createLivesService(deps: {
     const shop = await catalog.ownedShop(actor);
     const live = await repo.findLive(id);
     if (!live) throw new AppError('NOT_FOUND', 'Live show not found', 404);
-    if (live.shopId !== shop.id) throw new AppError('FORBIDDEN', 'This live show is not yours', 403);
+    if (live.shopId !== shop.id)
+      throw new AppError('FORBIDDEN', 'This live show is not yours', 403);
     return { live, shop };
   }
 
@@ -132,29 +150,47 @@ export function createLivesService(deps: {
     return (await present([live], locale, actor))[0]!;
   }
 
-  async function move(actor: Actor, id: string, to: LiveStatus): Promise<{ live: LiveRow; shop: ShopRow }> {
+  async function move(
+    actor: Actor,
+    id: string,
+    to: LiveStatus,
+  ): Promise<{ live: LiveRow; shop: ShopRow }> {
     const { live, shop } = await ownedLive(actor, id);
     assertTransition(LIVE_TRANSITIONS, live.status, to, 'live show');
     const now = clock.now();
-    const moved = await repo.transition(id, live.status, to === 'live' ? { status: to, startedAt: now } : { status: to, endedAt: now });
+    const moved = await repo.transition(
+      id,
+      live.status,
+      to === 'live' ? { status: to, startedAt: now } : { status: to, endedAt: now },
+    );
     if (!moved) throw new AppError('CONFLICT', 'The show changed meanwhile, try again', 409);
     return { live: moved, shop };
   }
 
   return {
-    async createLive(actor: Actor, input: { title: string; scheduledAt?: string; productIds: string[] }, locale: Locale) {
+    async createLive(
+      actor: Actor,
+      input: { title: string; scheduledAt?: string; productIds: string[] },
+      locale: Locale,
+    ) {
       const shop = await catalog.ownedShop(actor);
       const ids = [...new Set(input.productIds)];
       const products = await catalog.productCards(ids);
       const foreign = ids.filter((id) => !products.has(id));
       if (foreign.length > 0) {
-        throw new AppError('NOT_FOUND', 'Some products do not exist', 404, { field: 'productIds', productIds: foreign });
+        throw new AppError('NOT_FOUND', 'Some products do not exist', 404, {
+          field: 'productIds',
+          productIds: foreign,
+        });
       }
       const owned = await catalog.listProducts({ shopId: shop.id, limit: 1000 }, actor);
       const ownIds = new Set(owned.map((p) => p.id));
       const notMine = ids.filter((id) => !ownIds.has(id));
       if (notMine.length > 0) {
-        throw new AppError('FORBIDDEN', 'You can only show your own products', 403, { field: 'productIds', productIds: notMine });
+        throw new AppError('FORBIDDEN', 'You can only show your own products', 403, {
+          field: 'productIds',
+          productIds: notMine,
+        });
       }
       const live = await repo.insertLive(
         {
@@ -170,14 +206,26 @@ export function createLivesService(deps: {
 
     getLive: one,
 
-    async listLives(filter: Omit<LiveListFilter, 'regionPrefix'> & { region?: string }, locale: Locale, actor: Actor | null) {
-      const rows = await repo.list({ ...filter, regionPrefix: filter.region ? regionPrefix(filter.region) : undefined });
+    async listLives(
+      filter: Omit<LiveListFilter, 'regionPrefix'> & { region?: string },
+      locale: Locale,
+      actor: Actor | null,
+    ) {
+      const rows = await repo.list({
+        ...filter,
+        regionPrefix: filter.region ? regionPrefix(filter.region) : undefined,
+      });
       return present(rows, locale, actor);
     },
 
     async startLive(actor: Actor, id: string, locale: Locale): Promise<LiveView> {
       const { live, shop } = await move(actor, id, 'live');
-      events.emit('live.started', { liveId: live.id, shopId: shop.id, shopName: shop.name, title: live.title });
+      events.emit('live.started', {
+        liveId: live.id,
+        shopId: shop.id,
+        shopName: shop.name,
+        title: live.title,
+      });
       return one(id, locale, actor);
     },
 
@@ -191,21 +239,31 @@ export function createLivesService(deps: {
     async deleteLive(actor: Actor, id: string): Promise<void> {
       const { live, shop } = await ownedLive(actor, id);
       if (live.status === 'live') {
-        throw new AppError('CONFLICT', 'End the show before deleting it', 409, { status: live.status });
+        throw new AppError('CONFLICT', 'End the show before deleting it', 409, {
+          status: live.status,
+        });
       }
       const deleted = await repo.deleteLive(id);
-      if (!deleted) throw new AppError('CONFLICT', 'The show went live meanwhile', 409, { status: 'live' });
+      if (!deleted)
+        throw new AppError('CONFLICT', 'The show went live meanwhile', 409, { status: 'live' });
       events.emit('live.deleted', { liveId: id, shopId: shop.id });
     },
 
-    async pinProduct(actor: Actor, id: string, productId: string | null, locale: Locale): Promise<LiveView> {
+    async pinProduct(
+      actor: Actor,
+      id: string,
+      productId: string | null,
+      locale: Locale,
+    ): Promise<LiveView> {
       const { live, shop } = await ownedLive(actor, id);
       if (live.status === 'ended') throw new AppError('LIVE_NOT_LIVE', 'This show has ended', 409);
       let card: PinnedProductCard | null = null;
       if (productId) {
         const product = await catalog.getProduct(productId);
         if (product.shopId !== shop.id) {
-          throw new AppError('PRODUCT_NOT_IN_LIVE', 'You can only pin your own products', 422, { field: 'productId' });
+          throw new AppError('PRODUCT_NOT_IN_LIVE', 'You can only pin your own products', 422, {
+            field: 'productId',
+          });
         }
         card = (await catalog.productCards([productId])).get(productId) ?? null;
       }
@@ -219,7 +277,9 @@ export function createLivesService(deps: {
       const live = await repo.findLive(id);
       if (!live) return null;
       const shop = await catalog.findShop(live.shopId);
-      const pinned = live.pinnedProductId ? (await catalog.productCards([live.pinnedProductId])).get(live.pinnedProductId) ?? null : null;
+      const pinned = live.pinnedProductId
+        ? ((await catalog.productCards([live.pinnedProductId])).get(live.pinnedProductId) ?? null)
+        : null;
       return { live, hostUserId: shop?.ownerId ?? null, pinned };
     },
 
@@ -246,7 +306,10 @@ export function createLivesService(deps: {
     /** The recorder grabbed a new thumbnail. */
     recordThumbnail: (id: string, at: Date) => repo.setThumbnailAt(id, at),
 
-    recordStats: (id: string, stats: { peakViewers?: number; likes?: number; chatLines?: number }) => repo.recordStats(id, stats),
+    recordStats: (
+      id: string,
+      stats: { peakViewers?: number; likes?: number; chatLines?: number },
+    ) => repo.recordStats(id, stats),
   };
 }
 

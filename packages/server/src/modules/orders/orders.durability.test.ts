@@ -6,7 +6,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../../test/process-harness.ts';
 import { createTestDatabase } from '../../test/test-app.ts';
 
-async function call(server: ServerProcess, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+async function call(
+  server: ServerProcess,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${server.url}/api/v1${url}`, {
     method,
     headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
@@ -31,25 +37,66 @@ describe('an order the API confirmed survives kill -9', () => {
 
   it('keeps every confirmed order and the stock that matches them', async () => {
     database = await createTestDatabase();
-    const env = { DATA_DIR: dataDir, RATE_LIMIT_MULTIPLIER: '1000', ...(database && { DATABASE_URL: database.url }) };
+    const env = {
+      DATA_DIR: dataDir,
+      RATE_LIMIT_MULTIPLIER: '1000',
+      ...(database && { DATABASE_URL: database.url }),
+    };
     server = await startServerProcess({ env });
 
     const password = 'correct horse battery';
-    const seller = (await call(server, 'POST', '/auth/register', { email: 'farmer@durable.test', password, displayName: 'Farmer', role: 'seller' })).body;
+    const seller = (
+      await call(server, 'POST', '/auth/register', {
+        email: 'farmer@durable.test',
+        password,
+        displayName: 'Farmer',
+        role: 'seller',
+      })
+    ).body;
     const sellerAuth = { authorization: `Bearer ${seller.token}` };
     await call(server, 'PUT', '/shop', { name: 'Farm', regionCode: '370783' }, sellerAuth);
-    const product = (await call(server, 'POST', '/products', { title: 'Corn', unit: 'box', price: 4500, stock: 500 }, sellerAuth)).body.product;
-    const buyer = (await call(server, 'POST', '/auth/register', { email: 'buyer@durable.test', password, displayName: 'Buyer', role: 'buyer' })).body;
+    const product = (
+      await call(
+        server,
+        'POST',
+        '/products',
+        { title: 'Corn', unit: 'box', price: 4500, stock: 500 },
+        sellerAuth,
+      )
+    ).body.product;
+    const buyer = (
+      await call(server, 'POST', '/auth/register', {
+        email: 'buyer@durable.test',
+        password,
+        displayName: 'Buyer',
+        role: 'buyer',
+      })
+    ).body;
     const buyerAuth = { authorization: `Bearer ${buyer.token}` };
 
     const confirmed: string[] = [];
-    const address = { name: 'Chen', phone: '13800138000', regionCode: '370783100', line1: 'East Street 8' };
+    const address = {
+      name: 'Chen',
+      phone: '13800138000',
+      regionCode: '370783100',
+      line1: 'East Street 8',
+    };
     let killing = false;
     // Orders keep flowing from several clients; the server dies mid-stream.
     const clients = Array.from({ length: 8 }, async () => {
       while (!killing) {
         try {
-          const res = await call(server!, 'POST', '/orders', { items: [{ productId: product.id, quantity: 1 }], shippingAddress: address, paymentMethod: 'cod' }, { ...buyerAuth, 'idempotency-key': randomUUID() });
+          const res = await call(
+            server!,
+            'POST',
+            '/orders',
+            {
+              items: [{ productId: product.id, quantity: 1 }],
+              shippingAddress: address,
+              paymentMethod: 'cod',
+            },
+            { ...buyerAuth, 'idempotency-key': randomUUID() },
+          );
           if (res.status === 201) confirmed.push(res.body.order.id);
         } catch {
           return; // the connection died with the server
@@ -61,19 +108,32 @@ describe('an order the API confirmed survives kill -9', () => {
     const before = server;
     await before.child.kill('SIGKILL');
     await Promise.all(clients);
-    await new Promise((r) => before.child.exitCode !== null || before.child.signalCode !== null ? r(null) : before.child.once('exit', r));
+    await new Promise((r) =>
+      before.child.exitCode !== null || before.child.signalCode !== null
+        ? r(null)
+        : before.child.once('exit', r),
+    );
 
     server = await startServerProcess({ env });
     for (const id of confirmed) {
       const res = await call(server, 'GET', `/orders/${id}`, undefined, buyerAuth);
       expect(res.status, `order ${id} lost`).toBe(200);
     }
-    const all = (await call(server, 'GET', '/orders?limit=100', undefined, sellerAuth)).body.orders as unknown[];
+    const all = (await call(server, 'GET', '/orders?limit=100', undefined, sellerAuth)).body
+      .orders as unknown[];
     let count = all.length;
     // Page through: more orders may have committed than were confirmed before the kill.
     let last = all.at(-1) as { createdAt: string } | undefined;
     while (last && all.length % 100 === 0) {
-      const page = (await call(server, 'GET', `/orders?limit=100&before=${encodeURIComponent(last.createdAt)}`, undefined, sellerAuth)).body.orders as Array<{ createdAt: string }>;
+      const page = (
+        await call(
+          server,
+          'GET',
+          `/orders?limit=100&before=${encodeURIComponent(last.createdAt)}`,
+          undefined,
+          sellerAuth,
+        )
+      ).body.orders as Array<{ createdAt: string }>;
       if (page.length === 0) break;
       count += page.length;
       last = page.at(-1);

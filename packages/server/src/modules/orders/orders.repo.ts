@@ -1,6 +1,13 @@
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { idempotencyKeys, orderItems, orders, payments, products, type ShippingAddress } from '../../db/schema/index.ts';
+import {
+  idempotencyKeys,
+  orderItems,
+  orders,
+  payments,
+  products,
+  type ShippingAddress,
+} from '../../db/schema/index.ts';
 import type { OrderStatus } from './orders.state.ts';
 
 export type OrderRow = typeof orders.$inferSelect;
@@ -29,7 +36,11 @@ function ordersQueries(db: Db) {
     },
     /** False when another request with the same key committed first. */
     async insertIdempotencyKey(values: typeof idempotencyKeys.$inferInsert): Promise<boolean> {
-      const rows = await db.insert(idempotencyKeys).values(values).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+      const rows = await db
+        .insert(idempotencyKeys)
+        .values(values)
+        .onConflictDoNothing()
+        .returning({ key: idempotencyKeys.key });
       return rows.length === 1;
     },
     /**
@@ -40,7 +51,13 @@ function ordersQueries(db: Db) {
       const rows = await db
         .update(products)
         .set({ stock: sql`${products.stock} - ${quantity}`, updatedAt: sql`now()` })
-        .where(and(eq(products.id, productId), eq(products.status, 'active'), gte(products.stock, quantity)))
+        .where(
+          and(
+            eq(products.id, productId),
+            eq(products.status, 'active'),
+            gte(products.stock, quantity),
+          ),
+        )
         .returning({
           productId: products.id,
           shopId: products.shopId,
@@ -68,7 +85,10 @@ function ordersQueries(db: Db) {
         .limit(1);
       return rows[0] ?? null;
     },
-    async insertOrder(values: typeof orders.$inferInsert, items: Array<Omit<typeof orderItems.$inferInsert, 'orderId'>>) {
+    async insertOrder(
+      values: typeof orders.$inferInsert,
+      items: Array<Omit<typeof orderItems.$inferInsert, 'orderId'>>,
+    ) {
       const [order] = await db.insert(orders).values(values).returning();
       const rows = await db
         .insert(orderItems)
@@ -80,8 +100,15 @@ function ordersQueries(db: Db) {
       const rows = await db.insert(payments).values(values).returning();
       return rows[0]!;
     },
-    async updatePayment(id: string, values: Partial<typeof payments.$inferInsert>): Promise<PaymentRow | null> {
-      const rows = await db.update(payments).set({ ...values, updatedAt: sql`now()` }).where(eq(payments.id, id)).returning();
+    async updatePayment(
+      id: string,
+      values: Partial<typeof payments.$inferInsert>,
+    ): Promise<PaymentRow | null> {
+      const rows = await db
+        .update(payments)
+        .set({ ...values, updatedAt: sql`now()` })
+        .where(eq(payments.id, id))
+        .returning();
       return rows[0] ?? null;
     },
     async findPayment(id: string): Promise<PaymentRow | null> {
@@ -115,9 +142,20 @@ function ordersQueries(db: Db) {
     },
     async paymentsOf(orderIds: string[]): Promise<PaymentRow[]> {
       if (orderIds.length === 0) return [];
-      return db.select().from(payments).where(inArray(payments.orderId, orderIds)).orderBy(desc(payments.createdAt));
+      return db
+        .select()
+        .from(payments)
+        .where(inArray(payments.orderId, orderIds))
+        .orderBy(desc(payments.createdAt));
     },
-    async list(filter: { buyerId?: string; shopId?: string; liveId?: string; status?: string; limit: number; before?: Date }) {
+    async list(filter: {
+      buyerId?: string;
+      shopId?: string;
+      liveId?: string;
+      status?: string;
+      limit: number;
+      before?: Date;
+    }) {
       return db
         .select()
         .from(orders)

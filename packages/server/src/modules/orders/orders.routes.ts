@@ -10,7 +10,10 @@ import { OrderBody, OrderHeaders, OrderQuery, OrderSchema } from './orders.schem
 
 const OrderResponse = Type.Object({ order: OrderSchema });
 
-export function ordersRoutes(app: FastifyInstance, deps: { orders: OrdersService; config: Config }) {
+export function ordersRoutes(
+  app: FastifyInstance,
+  deps: { orders: OrdersService; config: Config },
+) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { orders, config } = deps;
   const tags = ['orders'];
@@ -31,9 +34,14 @@ export function ordersRoutes(app: FastifyInstance, deps: { orders: OrdersService
       const actor = requireActor(request);
       const key = request.headers['idempotency-key'];
       if (typeof key !== 'string' || key.length === 0) {
-        throw new AppError('IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header so a retry never orders twice', 400, {
-          field: 'header.idempotency-key',
-        });
+        throw new AppError(
+          'IDEMPOTENCY_KEY_REQUIRED',
+          'Send an Idempotency-Key header so a retry never orders twice',
+          400,
+          {
+            field: 'header.idempotency-key',
+          },
+        );
       }
       const { order, replayed } = await orders.placeOrder(actor, key, request.body);
       if (replayed) void reply.header('idempotent-replayed', 'true');
@@ -48,7 +56,10 @@ export function ordersRoutes(app: FastifyInstance, deps: { orders: OrdersService
         tags,
         summary: 'My orders (buyer) or my shop’s orders (seller), newest first',
         querystring: OrderQuery,
-        response: { 200: Type.Object({ orders: Type.Array(OrderSchema) }), ...errorResponses(400, 401, 409) },
+        response: {
+          200: Type.Object({ orders: Type.Array(OrderSchema) }),
+          ...errorResponses(400, 401, 409),
+        },
       },
     },
     async (request) => ({ orders: await orders.listOrders(requireActor(request), request.query) }),
@@ -56,20 +67,45 @@ export function ordersRoutes(app: FastifyInstance, deps: { orders: OrdersService
 
   api.get(
     '/orders/:id',
-    { schema: { tags, summary: 'An order (its buyer and its seller only)', params: IdParams, response: { 200: OrderResponse, ...errorResponses(400, 401, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: 'An order (its buyer and its seller only)',
+        params: IdParams,
+        response: { 200: OrderResponse, ...errorResponses(400, 401, 404) },
+      },
+    },
     async (request) => ({ order: await orders.getOrder(requireActor(request), request.params.id) }),
   );
 
   api.post(
     '/orders/:id/cancel',
-    { schema: { tags, summary: 'Cancel an order not yet packed; the units go back on sale', params: IdParams, response: { 200: OrderResponse, ...errorResponses(400, 401, 403, 404, 409) } } },
-    async (request) => ({ order: await orders.cancelOrder(requireActor(request), request.params.id) }),
+    {
+      schema: {
+        tags,
+        summary: 'Cancel an order not yet packed; the units go back on sale',
+        params: IdParams,
+        response: { 200: OrderResponse, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => ({
+      order: await orders.cancelOrder(requireActor(request), request.params.id),
+    }),
   );
 
   api.post(
     '/orders/:id/pay',
-    { schema: { tags, summary: 'Start a new payment after one failed (buyer)', params: IdParams, response: { 200: OrderResponse, ...errorResponses(400, 401, 404, 409) } } },
-    async (request) => ({ order: await orders.retryPayment(requireActor(request), request.params.id) }),
+    {
+      schema: {
+        tags,
+        summary: 'Start a new payment after one failed (buyer)',
+        params: IdParams,
+        response: { 200: OrderResponse, ...errorResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request) => ({
+      order: await orders.retryPayment(requireActor(request), request.params.id),
+    }),
   );
 
   api.post(
@@ -79,10 +115,19 @@ export function ordersRoutes(app: FastifyInstance, deps: { orders: OrdersService
         tags,
         summary: 'Refund a paid order (seller)',
         params: IdParams,
-        body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { reason: Type.String({ minLength: 1, maxLength: 500 }) },
+          { additionalProperties: false },
+        ),
         response: { 200: OrderResponse, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request) => ({ order: await orders.refundOrder(requireActor(request), request.params.id, request.body.reason) }),
+    async (request) => ({
+      order: await orders.refundOrder(
+        requireActor(request),
+        request.params.id,
+        request.body.reason,
+      ),
+    }),
   );
 }

@@ -6,7 +6,8 @@ import { ORDER_STATUSES } from './orders.state.ts';
 
 export const OrderStatusSchema = Type.Enum(ORDER_STATUSES);
 const PaymentMethodSchema = Type.Enum(PAYMENT_METHODS, {
-  description: '`cod`: cash on delivery; `sandbox`: the built-in test provider (where Alipay or WeChat Pay plug in)',
+  description:
+    '`cod`: cash on delivery; `sandbox`: the built-in test provider (where Alipay or WeChat Pay plug in)',
 });
 
 const Address = Type.Object(
@@ -37,7 +38,11 @@ export const OrderBody = Type.Object(
 
 export const OrderHeaders = Type.Object({
   'idempotency-key': Type.Optional(
-    Type.String({ minLength: 1, maxLength: LIMITS.idempotencyKeyMax, description: 'Required. A retry with the same key returns the same order.' }),
+    Type.String({
+      minLength: 1,
+      maxLength: LIMITS.idempotencyKeyMax,
+      description: 'Required. A retry with the same key returns the same order.',
+    }),
   ),
 });
 
@@ -64,17 +69,33 @@ export const OrderSchema = Type.Object({
     Type.Object({
       id: Uuid(),
       provider: Type.String(),
-      status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('refunded')]),
-      payUrl: Nullable(Type.String({ description: 'Where the buyer pays, while the payment is pending' })),
+      status: Type.Union([
+        Type.Literal('pending'),
+        Type.Literal('succeeded'),
+        Type.Literal('failed'),
+        Type.Literal('refunded'),
+      ]),
+      payUrl: Nullable(
+        Type.String({ description: 'Where the buyer pays, while the payment is pending' }),
+      ),
     }),
   ),
-  shippingAddress: Type.Object({ name: Type.String(), phone: Type.String(), regionCode: Type.String(), line1: Type.String() }),
+  shippingAddress: Type.Object({
+    name: Type.String(),
+    phone: Type.String(),
+    regionCode: Type.String(),
+    line1: Type.String(),
+  }),
   createdAt: Timestamp(),
   updatedAt: Timestamp(),
 });
 
 export const OrderQuery = Type.Object({
-  as: Type.Optional(Type.Union([Type.Literal('buyer'), Type.Literal('seller')], { description: 'Default: seller for sellers, buyer otherwise' })),
+  as: Type.Optional(
+    Type.Union([Type.Literal('buyer'), Type.Literal('seller')], {
+      description: 'Default: seller for sellers, buyer otherwise',
+    }),
+  ),
   status: Type.Optional(OrderStatusSchema),
   liveId: Type.Optional(Uuid()),
   before: Type.Optional(Timestamp('Orders placed before this time (paging)')),

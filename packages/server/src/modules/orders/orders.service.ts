@@ -7,7 +7,15 @@ import type { CatalogService } from '../catalog/catalog.service.ts';
 import type { LivesService } from '../lives/lives.service.ts';
 import type { PaymentNotification, PaymentProvider } from '../payments/payment-provider.ts';
 import { findRegion } from '../regions/regions.service.ts';
-import type { OrderItemRow, OrderRow, OrdersQueries, OrdersRepo, PaymentRow, ShippingAddress, TakenStock } from './orders.repo.ts';
+import type {
+  OrderItemRow,
+  OrderRow,
+  OrdersQueries,
+  OrdersRepo,
+  PaymentRow,
+  ShippingAddress,
+  TakenStock,
+} from './orders.repo.ts';
 import { ORDER_TRANSITIONS, RESTOCK_FROM, type OrderStatus } from './orders.state.ts';
 
 export interface PlaceOrderInput {
@@ -23,11 +31,23 @@ export interface OrderView {
   buyerId: string;
   shopId: string;
   liveId: string | null;
-  items: Array<{ productId: string; title: string; unit: string; quantity: number; price: number; subtotal: number }>;
+  items: Array<{
+    productId: string;
+    title: string;
+    unit: string;
+    quantity: number;
+    price: number;
+    subtotal: number;
+  }>;
   total: number;
   currency: string;
   paymentMethod: PaymentMethod;
-  payment: { id: string; provider: string; status: PaymentRow['status']; payUrl: string | null } | null;
+  payment: {
+    id: string;
+    provider: string;
+    status: PaymentRow['status'];
+    payUrl: string | null;
+  } | null;
   shippingAddress: ShippingAddress;
   createdAt: string;
   updatedAt: string;
@@ -39,14 +59,23 @@ class LostIdempotencyRace extends Error {}
 function requestHash(input: PlaceOrderInput): string {
   const canonical = {
     items: input.items.map((i) => [i.productId, i.quantity]),
-    shippingAddress: [input.shippingAddress.name, input.shippingAddress.phone, input.shippingAddress.regionCode, input.shippingAddress.line1],
+    shippingAddress: [
+      input.shippingAddress.name,
+      input.shippingAddress.phone,
+      input.shippingAddress.regionCode,
+      input.shippingAddress.line1,
+    ],
     paymentMethod: input.paymentMethod,
     liveId: input.liveId ?? null,
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
 
-export function presentOrder(order: OrderRow, items: OrderItemRow[], payments: PaymentRow[]): OrderView {
+export function presentOrder(
+  order: OrderRow,
+  items: OrderItemRow[],
+  payments: PaymentRow[],
+): OrderView {
   const payment = payments.find((p) => p.orderId === order.id) ?? null;
   return {
     id: order.id,
@@ -56,7 +85,14 @@ export function presentOrder(order: OrderRow, items: OrderItemRow[], payments: P
     liveId: order.liveId,
     items: items
       .filter((i) => i.orderId === order.id)
-      .map((i) => ({ productId: i.productId, title: i.title, unit: i.unit, quantity: i.quantity, price: i.priceFen, subtotal: i.priceFen * i.quantity })),
+      .map((i) => ({
+        productId: i.productId,
+        title: i.title,
+        unit: i.unit,
+        quantity: i.quantity,
+        price: i.priceFen,
+        subtotal: i.priceFen * i.quantity,
+      })),
     total: order.totalFen,
     currency: order.currency,
     paymentMethod: order.paymentMethod as PaymentMethod,
@@ -82,7 +118,10 @@ export function createOrdersService(deps: {
   const { repo, events, providers } = deps;
 
   async function view(order: OrderRow): Promise<OrderView> {
-    const [items, payments] = await Promise.all([repo.itemsOf([order.id]), repo.paymentsOf([order.id])]);
+    const [items, payments] = await Promise.all([
+      repo.itemsOf([order.id]),
+      repo.paymentsOf([order.id]),
+    ]);
     return presentOrder(order, items, payments);
   }
 
@@ -125,50 +164,89 @@ export function createOrdersService(deps: {
     const seen = new Set<string>();
     input.items.forEach((item, index) => {
       if (seen.has(item.productId)) {
-        throw new AppError('VALIDATION_FAILED', `body.items.${index}.productId is listed twice`, 400, { field: `body.items.${index}.productId` });
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `body.items.${index}.productId is listed twice`,
+          400,
+          { field: `body.items.${index}.productId` },
+        );
       }
       seen.add(item.productId);
     });
     const region = findRegion(input.shippingAddress.regionCode);
     if (!region || region.level === 'province' || region.level === 'prefecture') {
-      throw new AppError('UNKNOWN_REGION', 'Choose the county, township or village to ship to', 422, {
-        field: 'body.shippingAddress.regionCode',
-      });
+      throw new AppError(
+        'UNKNOWN_REGION',
+        'Choose the county, township or village to ship to',
+        422,
+        {
+          field: 'body.shippingAddress.regionCode',
+        },
+      );
     }
     if (!providers.has(input.paymentMethod) && input.paymentMethod !== 'cod') {
-      throw new AppError('VALIDATION_FAILED', 'This payment method is not available', 422, { field: 'body.paymentMethod' });
+      throw new AppError('VALIDATION_FAILED', 'This payment method is not available', 422, {
+        field: 'body.paymentMethod',
+      });
     }
     if (input.liveId) {
       const info = await deps.lives.roomInfo(input.liveId);
-      if (!info) throw new AppError('NOT_FOUND', 'Live show not found', 404, { field: 'body.liveId' });
+      if (!info)
+        throw new AppError('NOT_FOUND', 'Live show not found', 404, { field: 'body.liveId' });
     }
     void actor;
   }
 
   /** Explains why `takeStock` took nothing: no such product, not on sale, or too few left. */
-  async function stockFailure(tx: OrdersQueries, productId: string, quantity: number, index: number): Promise<AppError> {
+  async function stockFailure(
+    tx: OrdersQueries,
+    productId: string,
+    quantity: number,
+    index: number,
+  ): Promise<AppError> {
     const state = await tx.productState(productId);
     const field = `body.items.${index}`;
-    if (!state) return new AppError('NOT_FOUND', 'Product not found', 404, { field: `${field}.productId`, productId });
+    if (!state)
+      return new AppError('NOT_FOUND', 'Product not found', 404, {
+        field: `${field}.productId`,
+        productId,
+      });
     if (state.status !== 'active') {
-      return new AppError('PRODUCT_UNAVAILABLE', 'This product is no longer on sale', 409, { field: `${field}.productId`, productId });
+      return new AppError('PRODUCT_UNAVAILABLE', 'This product is no longer on sale', 409, {
+        field: `${field}.productId`,
+        productId,
+      });
     }
-    return new AppError('OUT_OF_STOCK', state.stock === 0 ? 'Sold out' : `Only ${state.stock} left`, 409, {
-      field: `${field}.quantity`,
-      productId,
-      requested: quantity,
-      available: state.stock,
-    });
+    return new AppError(
+      'OUT_OF_STOCK',
+      state.stock === 0 ? 'Sold out' : `Only ${state.stock} left`,
+      409,
+      {
+        field: `${field}.quantity`,
+        productId,
+        requested: quantity,
+        available: state.stock,
+      },
+    );
   }
 
-  async function existingForKey(actor: Actor, key: string, hash: string): Promise<OrderView | null> {
+  async function existingForKey(
+    actor: Actor,
+    key: string,
+    hash: string,
+  ): Promise<OrderView | null> {
     const found = await repo.findIdempotencyKey(actor.user.id, key);
     if (!found) return null;
     if (found.requestHash !== hash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different order', 422, {
-        field: 'header.idempotency-key',
-        orderId: found.orderId,
-      });
+      throw new AppError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was used for a different order',
+        422,
+        {
+          field: 'header.idempotency-key',
+          orderId: found.orderId,
+        },
+      );
     }
     const order = await repo.findOrder(found.orderId);
     return order ? view(order) : null;
@@ -182,17 +260,28 @@ export function createOrdersService(deps: {
      * idempotency key and the payment. Nothing is half-written; a retry with the same key
      * returns the same order and takes nothing again.
      */
-    async placeOrder(actor: Actor, key: string, input: PlaceOrderInput): Promise<{ order: OrderView; replayed: boolean }> {
+    async placeOrder(
+      actor: Actor,
+      key: string,
+      input: PlaceOrderInput,
+    ): Promise<{ order: OrderView; replayed: boolean }> {
       const hash = requestHash(input);
       const earlier = await existingForKey(actor, key, hash);
       if (earlier) return { order: earlier, replayed: true };
       await validate(actor, input);
 
-      let created: { order: OrderRow; items: OrderItemRow[]; payment: PaymentRow | null; taken: TakenStock[] };
+      let created: {
+        order: OrderRow;
+        items: OrderItemRow[];
+        payment: PaymentRow | null;
+        taken: TakenStock[];
+      };
       try {
         created = await repo.inTransaction(async (tx) => {
           // Same order of rows for everyone: two baskets never wait on each other in a cycle.
-          const sorted = input.items.map((item, index) => ({ ...item, index })).sort((a, b) => a.productId.localeCompare(b.productId));
+          const sorted = input.items
+            .map((item, index) => ({ ...item, index }))
+            .sort((a, b) => a.productId.localeCompare(b.productId));
           const taken: TakenStock[] = [];
           for (const item of sorted) {
             const got = await tx.takeStock(item.productId, item.quantity);
@@ -201,15 +290,28 @@ export function createOrdersService(deps: {
           }
           const shopId = taken[0]!.shopId;
           if (taken.some((t) => t.shopId !== shopId)) {
-            throw new AppError('MIXED_SHOPS', 'One order buys from one shop; place one order per shop', 422, { field: 'body.items' });
+            throw new AppError(
+              'MIXED_SHOPS',
+              'One order buys from one shop; place one order per shop',
+              422,
+              { field: 'body.items' },
+            );
           }
           if (actor.user.shopId === shopId) {
-            throw new AppError('FORBIDDEN', 'You cannot buy from your own shop', 403, { field: 'body.items' });
+            throw new AppError('FORBIDDEN', 'You cannot buy from your own shop', 403, {
+              field: 'body.items',
+            });
           }
           const byId = new Map(taken.map((t) => [t.productId, t]));
           const lines = input.items.map((i) => {
             const t = byId.get(i.productId)!;
-            return { productId: i.productId, title: t.title, unit: t.unit, quantity: i.quantity, priceFen: t.priceFen };
+            return {
+              productId: i.productId,
+              title: t.title,
+              unit: t.unit,
+              quantity: i.quantity,
+              priceFen: t.priceFen,
+            };
           });
           const totalFen = lines.reduce((sum, l) => sum + l.priceFen * l.quantity, 0);
           const status: OrderStatus = input.paymentMethod === 'cod' ? 'cod_confirmed' : 'placed';
@@ -226,12 +328,25 @@ export function createOrdersService(deps: {
             },
             lines,
           );
-          if (!(await tx.insertIdempotencyKey({ userId: actor.user.id, key, requestHash: hash, orderId: order.id }))) {
+          if (
+            !(await tx.insertIdempotencyKey({
+              userId: actor.user.id,
+              key,
+              requestHash: hash,
+              orderId: order.id,
+            }))
+          ) {
             throw new LostIdempotencyRace();
           }
           let payment: PaymentRow | null = null;
           if (input.paymentMethod !== 'cod') {
-            payment = await tx.insertPayment({ orderId: order.id, provider: input.paymentMethod, status: 'pending', amountFen: totalFen, currency: order.currency });
+            payment = await tx.insertPayment({
+              orderId: order.id,
+              provider: input.paymentMethod,
+              status: 'pending',
+              amountFen: totalFen,
+              currency: order.currency,
+            });
           }
           return { order, items, payment, taken };
         });
@@ -254,7 +369,8 @@ export function createOrdersService(deps: {
           currency: payment.currency,
           description: created.items.map((i) => `${i.title} × ${i.quantity}`).join(', '),
         });
-        payment = (await repo.updatePayment(payment.id, { providerRef: made.providerRef })) ?? payment;
+        payment =
+          (await repo.updatePayment(payment.id, { providerRef: made.providerRef })) ?? payment;
       }
       const order = presentOrder(created.order, created.items, payment ? [payment] : []);
       events.emit('order.created', {
@@ -269,9 +385,19 @@ export function createOrdersService(deps: {
       return view(await visibleOrder(actor, id));
     },
 
-    async listOrders(actor: Actor, filter: { as?: 'buyer' | 'seller'; status?: OrderStatus; liveId?: string; limit: number; before?: string }) {
+    async listOrders(
+      actor: Actor,
+      filter: {
+        as?: 'buyer' | 'seller';
+        status?: OrderStatus;
+        liveId?: string;
+        limit: number;
+        before?: string;
+      },
+    ) {
       const as = filter.as ?? (actor.user.role === 'seller' ? 'seller' : 'buyer');
-      if (as === 'seller' && !actor.user.shopId) throw new AppError('SHOP_REQUIRED', 'Open your shop first', 409);
+      if (as === 'seller' && !actor.user.shopId)
+        throw new AppError('SHOP_REQUIRED', 'Open your shop first', 409);
       const rows = await repo.list({
         ...(as === 'seller' ? { shopId: actor.user.shopId! } : { buyerId: actor.user.id }),
         status: filter.status,
@@ -298,7 +424,10 @@ export function createOrdersService(deps: {
       const payment = await repo.findPaymentByRef(providerId, n.providerRef);
       if (!payment) throw new AppError('NOT_FOUND', 'Payment not found', 404);
       if (n.amountFen !== payment.amountFen) {
-        throw new AppError('PAYMENT_FAILED', 'The amount paid does not match the order', 422, { expected: payment.amountFen, got: n.amountFen });
+        throw new AppError('PAYMENT_FAILED', 'The amount paid does not match the order', 422, {
+          expected: payment.amountFen,
+          got: n.amountFen,
+        });
       }
       const order = (await repo.findOrder(payment.orderId))!;
       if (payment.status !== 'pending') return view(order); // Providers repeat notifications; answer the same.
@@ -317,11 +446,26 @@ export function createOrdersService(deps: {
     async retryPayment(actor: Actor, id: string): Promise<OrderView> {
       const order = await visibleOrder(actor, id);
       if (order.buyerId !== actor.user.id) throw new AppError('NOT_FOUND', 'Order not found', 404);
-      if (order.status !== 'placed') throw new AppError('INVALID_TRANSITION', 'This order needs no payment', 409, { status: order.status });
+      if (order.status !== 'placed')
+        throw new AppError('INVALID_TRANSITION', 'This order needs no payment', 409, {
+          status: order.status,
+        });
       const provider = providers.get(order.paymentMethod);
       if (!provider) throw new AppError('PAYMENT_FAILED', 'This order is paid on delivery', 409);
-      const payment = await repo.insertPayment({ orderId: order.id, provider: provider.id, status: 'pending', amountFen: order.totalFen, currency: order.currency });
-      const made = await provider.createPayment({ paymentId: payment.id, orderId: order.id, amountFen: order.totalFen, currency: order.currency, description: order.id });
+      const payment = await repo.insertPayment({
+        orderId: order.id,
+        provider: provider.id,
+        status: 'pending',
+        amountFen: order.totalFen,
+        currency: order.currency,
+      });
+      const made = await provider.createPayment({
+        paymentId: payment.id,
+        orderId: order.id,
+        amountFen: order.totalFen,
+        currency: order.currency,
+        description: order.id,
+      });
       await repo.updatePayment(payment.id, { providerRef: made.providerRef });
       return view(order);
     },
@@ -329,11 +473,14 @@ export function createOrdersService(deps: {
     /** The seller gives the money back; units not yet shipped go back on sale. */
     async refundOrder(actor: Actor, id: string, reason: string): Promise<OrderView> {
       const order = await visibleOrder(actor, id);
-      if (actor.user.shopId !== order.shopId) throw new AppError('FORBIDDEN', 'Only the seller refunds', 403);
+      if (actor.user.shopId !== order.shopId)
+        throw new AppError('FORBIDDEN', 'Only the seller refunds', 403);
       assertTransition(ORDER_TRANSITIONS, order.status as OrderStatus, 'refunded', 'order');
       const payment = (await repo.paymentsOf([id])).find((p) => p.status === 'succeeded');
       if (!payment) throw new AppError('PAYMENT_FAILED', 'There is no payment to refund', 409);
-      await providers.get(payment.provider)!.refund({ providerRef: payment.providerRef ?? '', amountFen: payment.amountFen, reason });
+      await providers
+        .get(payment.provider)!
+        .refund({ providerRef: payment.providerRef ?? '', amountFen: payment.amountFen, reason });
       const stock = await repo.inTransaction(async (tx) => {
         await tx.updatePayment(payment.id, { status: 'refunded' });
         return leave(tx, order, 'refunded');
@@ -346,7 +493,8 @@ export function createOrdersService(deps: {
     async paymentForBuyer(actor: Actor, paymentId: string) {
       const payment = await repo.findPayment(paymentId);
       const order = payment ? await repo.findOrder(payment.orderId) : null;
-      if (!payment || !order || order.buyerId !== actor.user.id) throw new AppError('NOT_FOUND', 'Payment not found', 404);
+      if (!payment || !order || order.buyerId !== actor.user.id)
+        throw new AppError('NOT_FOUND', 'Payment not found', 404);
       return { payment, order: await view(order) };
     },
   };

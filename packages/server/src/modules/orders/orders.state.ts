@@ -31,4 +31,9 @@ export const ORDER_TRANSITIONS: Transitions<OrderStatus> = {
 };
 
 /** States from which leaving gives the units back to the shop's stock. */
-export const RESTOCK_FROM: ReadonlySet<OrderStatus> = new Set(['placed', 'paid', 'cod_confirmed', 'packed']);
+export const RESTOCK_FROM: ReadonlySet<OrderStatus> = new Set([
+  'placed',
+  'paid',
+  'cod_confirmed',
+  'packed',
+]);

@@ -17,9 +17,16 @@ export interface PaymentProvider {
    * Verifies a notification the provider posted to `/api/v1/payments/<id>/callback` and
    * says what it reports. Throws `INVALID_SIGNATURE` for anything not signed by the provider.
    */
-  verifyCallback(headers: Record<string, string | string[] | undefined>, rawBody: string): PaymentNotification;
+  verifyCallback(
+    headers: Record<string, string | string[] | undefined>,
+    rawBody: string,
+  ): PaymentNotification;
   /** Gives the money back. */
-  refund(input: { providerRef: string; amountFen: number; reason: string }): Promise<{ refundRef: string }>;
+  refund(input: {
+    providerRef: string;
+    amountFen: number;
+    reason: string;
+  }): Promise<{ refundRef: string }>;
 }
 
 export interface PaymentNotification {

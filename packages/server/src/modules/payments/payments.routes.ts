@@ -11,13 +11,19 @@ import type { SandboxProvider } from './sandbox-provider.ts';
 
 export async function paymentsRoutes(
   app: FastifyInstance,
-  deps: { orders: OrdersService; providers: ReadonlyMap<string, PaymentProvider>; sandbox: SandboxProvider },
+  deps: {
+    orders: OrdersService;
+    providers: ReadonlyMap<string, PaymentProvider>;
+    sandbox: SandboxProvider;
+  },
 ) {
   const { orders, providers, sandbox } = deps;
 
   // Providers sign the exact bytes they send: keep the raw body for verification.
   await app.register(async (callbacks) => {
-    callbacks.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    callbacks.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) =>
+      done(null, body),
+    );
     callbacks.withTypeProvider<TypeBoxTypeProvider>().post(
       '/payments/:provider/callback',
       {
@@ -26,7 +32,10 @@ export async function paymentsRoutes(
           tags: ['payments'],
           summary: 'Where a payment provider posts its signed notification',
           params: Type.Object({ provider: Type.String({ maxLength: 40 }) }),
-          response: { 200: Type.Object({ ok: Type.Boolean() }), ...errorResponses(400, 401, 404, 422) },
+          response: {
+            200: Type.Object({ ok: Type.Boolean() }),
+            ...errorResponses(400, 401, 404, 422),
+          },
         },
       },
       async (request) => {
@@ -41,7 +50,13 @@ export async function paymentsRoutes(
 
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const PaymentPage = Type.Object({
-    payment: Type.Object({ id: Uuid(), provider: Type.String(), status: Type.String(), amount: Type.Integer(), currency: Type.String() }),
+    payment: Type.Object({
+      id: Uuid(),
+      provider: Type.String(),
+      status: Type.String(),
+      amount: Type.Integer(),
+      currency: Type.String(),
+    }),
     order: OrderSchema,
   });
 
@@ -56,8 +71,20 @@ export async function paymentsRoutes(
       },
     },
     async (request) => {
-      const { payment, order } = await orders.paymentForBuyer(requireActor(request), request.params.id);
-      return { payment: { id: payment.id, provider: payment.provider, status: payment.status, amount: payment.amountFen, currency: payment.currency }, order };
+      const { payment, order } = await orders.paymentForBuyer(
+        requireActor(request),
+        request.params.id,
+      );
+      return {
+        payment: {
+          id: payment.id,
+          provider: payment.provider,
+          status: payment.status,
+          amount: payment.amountFen,
+          currency: payment.currency,
+        },
+        order,
+      };
     },
   );
 
@@ -66,19 +93,32 @@ export async function paymentsRoutes(
     {
       schema: {
         tags: ['payments'],
-        summary: 'The buyer presses Pay (or Fail) on the sandbox page; the sandbox then notifies Cunbo, signed',
+        summary:
+          'The buyer presses Pay (or Fail) on the sandbox page; the sandbox then notifies Cunbo, signed',
         params: IdParams,
-        body: Type.Object({ outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ order: OrderSchema }), ...errorResponses(400, 401, 404, 409, 422) },
+        body: Type.Object(
+          { outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed')]) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ order: OrderSchema }),
+          ...errorResponses(400, 401, 404, 409, 422),
+        },
       },
     },
     async (request) => {
       const { payment } = await orders.paymentForBuyer(requireActor(request), request.params.id);
       if (payment.status !== 'pending' || !payment.providerRef) {
-        throw new AppError('CONFLICT', 'This payment is already settled', 409, { status: payment.status });
+        throw new AppError('CONFLICT', 'This payment is already settled', 409, {
+          status: payment.status,
+        });
       }
       // The same path a real provider's notification takes: signed, then verified.
-      const note = sandbox.notification(payment.providerRef, request.body.outcome, payment.amountFen);
+      const note = sandbox.notification(
+        payment.providerRef,
+        request.body.outcome,
+        payment.amountFen,
+      );
       const verified = sandbox.verifyCallback(note.headers, note.body);
       return { order: await orders.applyPaymentNotification('sandbox', verified) };
     },

@@ -14,9 +14,16 @@ export function signSandbox(secret: string, timestamp: number, rawBody: string):
  * A payment provider that lives inside Cunbo, for development, demos and tests. It behaves
  * like the real ones: a hosted pay page, then a signed asynchronous notification, then refunds.
  */
-export function createSandboxProvider(opts: { secret: string; now?: () => number }): PaymentProvider & {
+export function createSandboxProvider(opts: {
+  secret: string;
+  now?: () => number;
+}): PaymentProvider & {
   /** What the sandbox's "server" posts after the buyer presses Pay or Fail on its page. */
-  notification(providerRef: string, outcome: 'succeeded' | 'failed', amountFen: number): { headers: Record<string, string>; body: string };
+  notification(
+    providerRef: string,
+    outcome: 'succeeded' | 'failed',
+    amountFen: number,
+  ): { headers: Record<string, string>; body: string };
 } {
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   return {
@@ -27,12 +34,20 @@ export function createSandboxProvider(opts: { secret: string; now?: () => number
     },
     notification(providerRef, outcome, amountFen) {
       const body = JSON.stringify({ providerRef, outcome, amountFen });
-      return { headers: { [SANDBOX_SIGNATURE_HEADER]: signSandbox(opts.secret, now(), body) }, body };
+      return {
+        headers: { [SANDBOX_SIGNATURE_HEADER]: signSandbox(opts.secret, now(), body) },
+        body,
+      };
     },
     verifyCallback(headers, rawBody): PaymentNotification {
       const header = headers[SANDBOX_SIGNATURE_HEADER];
       const match = typeof header === 'string' ? /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header) : null;
-      const invalid = () => new AppError('INVALID_SIGNATURE', 'The payment notification is not signed by the sandbox', 401);
+      const invalid = () =>
+        new AppError(
+          'INVALID_SIGNATURE',
+          'The payment notification is not signed by the sandbox',
+          401,
+        );
       if (!match) throw invalid();
       const timestamp = Number(match[1]);
       if (Math.abs(now() - timestamp) > TOLERANCE_SECONDS) throw invalid();
@@ -46,8 +61,16 @@ export function createSandboxProvider(opts: { secret: string; now?: () => number
         throw new AppError('MALFORMED_JSON', 'The notification is not JSON', 400);
       }
       const n = parsed as Partial<PaymentNotification>;
-      if (typeof n.providerRef !== 'string' || (n.outcome !== 'succeeded' && n.outcome !== 'failed') || !Number.isInteger(n.amountFen)) {
-        throw new AppError('VALIDATION_FAILED', 'The notification lacks providerRef, outcome or amountFen', 400);
+      if (
+        typeof n.providerRef !== 'string' ||
+        (n.outcome !== 'succeeded' && n.outcome !== 'failed') ||
+        !Number.isInteger(n.amountFen)
+      ) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          'The notification lacks providerRef, outcome or amountFen',
+          400,
+        );
       }
       return { providerRef: n.providerRef, outcome: n.outcome, amountFen: n.amountFen as number };
     },

@@ -4,11 +4,27 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { localeOf } from '../../http/locale.ts';
 import { errorResponses, Nullable } from '../../http/schema-helpers.ts';
-import { describeRegion, listChildren, searchRegions, type Locale, type Region } from './regions.service.ts';
+import {
+  describeRegion,
+  listChildren,
+  searchRegions,
+  type Locale,
+  type Region,
+} from './regions.service.ts';
 
 const Level = Type.Enum(['province', 'prefecture', 'county', 'township', 'village'] as const);
-const RegionItem = Type.Object({ code: Type.String(), level: Level, parentCode: Nullable(Type.String()), name: Type.String() });
-const present = (r: Region, locale: Locale) => ({ code: r.code, level: r.level, parentCode: r.parentCode, name: r.name[locale] });
+const RegionItem = Type.Object({
+  code: Type.String(),
+  level: Level,
+  parentCode: Nullable(Type.String()),
+  name: Type.String(),
+});
+const present = (r: Region, locale: Locale) => ({
+  code: r.code,
+  level: r.level,
+  parentCode: r.parentCode,
+  name: r.name[locale],
+});
 
 export function regionsRoutes(app: FastifyInstance) {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -19,7 +35,8 @@ export function regionsRoutes(app: FastifyInstance) {
     {
       schema: {
         tags,
-        summary: 'Regions (GB/T 2260): the children of `parent` (provinces without it), or those matching `q`',
+        summary:
+          'Regions (GB/T 2260): the children of `parent` (provinces without it), or those matching `q`',
         querystring: Type.Object({
           parent: Type.Optional(Type.String({ pattern: '^[0-9]{6}([0-9]{3})?$' })),
           q: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
@@ -32,7 +49,9 @@ export function regionsRoutes(app: FastifyInstance) {
     async (request) => {
       const locale = localeOf(request);
       const { parent, q, limit } = request.query;
-      const found = q ? searchRegions(q, limit) : listChildren(parent ?? null).slice(0, parent ? 1000 : limit);
+      const found = q
+        ? searchRegions(q, limit)
+        : listChildren(parent ?? null).slice(0, parent ? 1000 : limit);
       return { regions: found.map((r) => present(r, locale)) };
     },
   );
@@ -52,7 +71,9 @@ export function regionsRoutes(app: FastifyInstance) {
               level: Level,
               name: Type.String(),
               fullName: Type.String(),
-              path: Type.Array(Type.Object({ code: Type.String(), level: Level, name: Type.String() })),
+              path: Type.Array(
+                Type.Object({ code: Type.String(), level: Level, name: Type.String() }),
+              ),
             }),
           }),
           ...errorResponses(400, 404),

@@ -21,18 +21,31 @@ export function socialRepo(db: Db) {
     },
     async followedShops(userId: string) {
       return db
-        .select({ id: shops.id, name: shops.name, regionCode: shops.regionCode, followedAt: follows.createdAt })
+        .select({
+          id: shops.id,
+          name: shops.name,
+          regionCode: shops.regionCode,
+          followedAt: follows.createdAt,
+        })
         .from(follows)
         .innerJoin(shops, eq(shops.id, follows.shopId))
         .where(eq(follows.userId, userId))
         .orderBy(desc(follows.createdAt));
     },
     /** One insert for all followers, however many: a big seller going live costs one statement. */
-    async notifyFollowers(shopId: string, type: string, data: Record<string, unknown>): Promise<number> {
+    async notifyFollowers(
+      shopId: string,
+      type: string,
+      data: Record<string, unknown>,
+    ): Promise<number> {
       const result = await db.execute(sql`
         insert into ${notifications} (user_id, type, data)
         select ${follows.userId}, ${type}, ${JSON.stringify(data)}::jsonb from ${follows} where ${follows.shopId} = ${shopId}`);
-      return (result as { rowCount?: number | null; affectedRows?: number }).rowCount ?? (result as { affectedRows?: number }).affectedRows ?? 0;
+      return (
+        (result as { rowCount?: number | null; affectedRows?: number }).rowCount ??
+        (result as { affectedRows?: number }).affectedRows ??
+        0
+      );
     },
     async list(userId: string, limit: number): Promise<NotificationRow[]> {
       return db

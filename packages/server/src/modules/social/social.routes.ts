@@ -26,8 +26,10 @@ export function socialRoutes(app: FastifyInstance, deps: { social: SocialService
   api.delete('/shops/:id/follow', { schema: followSchema('Unfollow a seller') }, async (request) =>
     social.unfollow(requireActor(request), request.params.id),
   );
-  api.get('/shops/:id/follow', { schema: followSchema('Do I follow this seller?') }, async (request) =>
-    social.followState(requireActor(request), request.params.id),
+  api.get(
+    '/shops/:id/follow',
+    { schema: followSchema('Do I follow this seller?') },
+    async (request) => social.followState(requireActor(request), request.params.id),
   );
 
   api.get(
@@ -40,14 +42,22 @@ export function socialRoutes(app: FastifyInstance, deps: { social: SocialService
         response: {
           200: Type.Object({
             shops: Type.Array(
-              Type.Object({ id: Uuid(), name: Type.String(), regionCode: Type.String(), region: Nullable(RegionSchema), followedAt: Timestamp() }),
+              Type.Object({
+                id: Uuid(),
+                name: Type.String(),
+                regionCode: Type.String(),
+                region: Nullable(RegionSchema),
+                followedAt: Timestamp(),
+              }),
             ),
           }),
           ...errorResponses(401),
         },
       },
     },
-    async (request) => ({ shops: await social.following(requireActor(request), localeOf(request)) }),
+    async (request) => ({
+      shops: await social.following(requireActor(request), localeOf(request)),
+    }),
   );
 
   api.get(
@@ -56,11 +66,19 @@ export function socialRoutes(app: FastifyInstance, deps: { social: SocialService
       schema: {
         tags: ['notifications'],
         summary: 'My notifications, newest first, and how many are unread',
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 30 }) }),
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 100, default: 30 }),
+        }),
         response: {
           200: Type.Object({
             notifications: Type.Array(
-              Type.Object({ id: Uuid(), type: Type.String(), data: Type.Object({}, { additionalProperties: true }), read: Type.Boolean(), createdAt: Timestamp() }),
+              Type.Object({
+                id: Uuid(),
+                type: Type.String(),
+                data: Type.Object({}, { additionalProperties: true }),
+                read: Type.Boolean(),
+                createdAt: Timestamp(),
+              }),
             ),
             unread: Type.Integer(),
           }),
@@ -73,7 +91,13 @@ export function socialRoutes(app: FastifyInstance, deps: { social: SocialService
 
   api.post(
     '/me/notifications/read',
-    { schema: { tags: ['notifications'], summary: 'Mark all my notifications read', response: { 204: Type.Null(), ...errorResponses(401, 403) } } },
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: 'Mark all my notifications read',
+        response: { 204: Type.Null(), ...errorResponses(401, 403) },
+      },
+    },
     async (request, reply) => {
       await social.markAllRead(requireActor(request));
       return reply.status(204).send(null);

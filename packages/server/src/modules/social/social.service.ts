@@ -13,7 +13,11 @@ export interface NotificationView {
   createdAt: string;
 }
 
-export function createSocialService(deps: { repo: SocialRepo; catalog: CatalogService; events: DomainEventBus }) {
+export function createSocialService(deps: {
+  repo: SocialRepo;
+  catalog: CatalogService;
+  events: DomainEventBus;
+}) {
   const { repo, catalog } = deps;
 
   // Followers hear about a show the moment it starts: the whole point of following a farmer.
@@ -36,7 +40,9 @@ export function createSocialService(deps: { repo: SocialRepo; catalog: CatalogSe
     async follow(actor: Actor, shopId: string) {
       const shop = await existingShop(shopId);
       if (shop.ownerId === actor.user.id) {
-        throw new AppError('VALIDATION_FAILED', 'You cannot follow your own shop', 422, { field: 'shopId' });
+        throw new AppError('VALIDATION_FAILED', 'You cannot follow your own shop', 422, {
+          field: 'shopId',
+        });
       }
       await repo.follow(actor.user.id, shopId);
       return { following: true, followers: (await catalog.getShop(shopId, 'zh')).followers };
@@ -48,16 +54,34 @@ export function createSocialService(deps: { repo: SocialRepo; catalog: CatalogSe
     },
     async followState(actor: Actor, shopId: string) {
       await existingShop(shopId);
-      return { following: await repo.isFollowing(actor.user.id, shopId), followers: (await catalog.getShop(shopId, 'zh')).followers };
+      return {
+        following: await repo.isFollowing(actor.user.id, shopId),
+        followers: (await catalog.getShop(shopId, 'zh')).followers,
+      };
     },
     async following(actor: Actor, locale: Locale) {
       const rows = await repo.followedShops(actor.user.id);
-      return rows.map((r) => ({ id: r.id, name: r.name, regionCode: r.regionCode, region: regionView(r.regionCode, locale), followedAt: r.followedAt.toISOString() }));
+      return rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        regionCode: r.regionCode,
+        region: regionView(r.regionCode, locale),
+        followedAt: r.followedAt.toISOString(),
+      }));
     },
-    async notifications(actor: Actor, limit: number): Promise<{ notifications: NotificationView[]; unread: number }> {
+    async notifications(
+      actor: Actor,
+      limit: number,
+    ): Promise<{ notifications: NotificationView[]; unread: number }> {
       const rows = await repo.list(actor.user.id, limit);
       return {
-        notifications: rows.map((n) => ({ id: n.id, type: n.type, data: n.data, read: n.readAt !== null, createdAt: n.createdAt.toISOString() })),
+        notifications: rows.map((n) => ({
+          id: n.id,
+          type: n.type,
+          data: n.data,
+          read: n.readAt !== null,
+          createdAt: n.createdAt.toISOString(),
+        })),
         unread: await repo.unreadCount(actor.user.id),
       };
     },
