@@ -38,14 +38,20 @@ export function createRedisBroker(redis: Redis, prefix: string): RoomBroker {
     if (!listener) return;
     const a = message.indexOf('|');
     const b = message.indexOf('|', a + 1);
-    listener({ audience: message.slice(0, a) as Audience, seq: Number(message.slice(a + 1, b)), json: message.slice(b + 1) });
+    listener({
+      audience: message.slice(0, a) as Audience,
+      seq: Number(message.slice(a + 1, b)),
+      json: message.slice(b + 1),
+    });
   });
 
   return {
     async publish(liveId, event, opts) {
       const audience = opts?.audience ?? 'all';
       const body = JSON.stringify(event).slice(1);
-      const seq = await (redis as unknown as { cunboPublish(...args: unknown[]): Promise<number> }).cunboPublish(
+      const seq = await (
+        redis as unknown as { cunboPublish(...args: unknown[]): Promise<number> }
+      ).cunboPublish(
         key(liveId, 'seq'),
         key(liveId, 'history'),
         channelOf(liveId),
@@ -75,14 +81,22 @@ export function createRedisBroker(redis: Redis, prefix: string): RoomBroker {
         .exec())!;
       const failed = replies.find(([err]) => err);
       if (failed) throw failed[0];
-      const [events, current, oldest] = replies.map(([, value]) => value) as [string[], string | null, string[]];
+      const [events, current, oldest] = replies.map(([, value]) => value) as [
+        string[],
+        string | null,
+        string[],
+      ];
       const cur = Number(current ?? 0);
       const oldestSeq = oldest[1] !== undefined ? Number(oldest[1]) : cur + 1;
       return { events, complete: seq >= cur || oldestSeq <= seq + 1, current: cur };
     },
     async addLikes(liveId, count) {
       const k = key(liveId, 'likes');
-      const [[, total]] = (await redis.multi().incrby(k, count).expire(k, ROOM_TTL_SECONDS).exec()) as [[Error | null, number]];
+      const [[, total]] = (await redis
+        .multi()
+        .incrby(k, count)
+        .expire(k, ROOM_TTL_SECONDS)
+        .exec()) as [[Error | null, number]];
       return Number(total);
     },
     async likes(liveId) {
@@ -105,7 +119,8 @@ export function createRedisBroker(redis: Redis, prefix: string): RoomBroker {
       return total;
     },
     async close() {
-      for (const liveId of listeners.keys()) await redis.hdel(key(liveId, 'viewers'), processId).catch(() => undefined);
+      for (const liveId of listeners.keys())
+        await redis.hdel(key(liveId, 'viewers'), processId).catch(() => undefined);
       listeners.clear();
       sub.disconnect();
     },

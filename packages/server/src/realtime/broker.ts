@@ -16,11 +16,18 @@ export interface RoomBroker {
    * Publishes an event to every process's copy of the room. Sequenced events get the next
    * `seq` of the room and are kept for replay; others (host-only) get seq 0.
    */
-  publish(liveId: string, event: { type: string } & Record<string, unknown>, opts?: { audience?: Audience }): Promise<number>;
+  publish(
+    liveId: string,
+    event: { type: string } & Record<string, unknown>,
+    opts?: { audience?: Audience },
+  ): Promise<number>;
   subscribe(liveId: string, listener: (message: BrokerMessage) => void): Promise<void>;
   unsubscribe(liveId: string): Promise<void>;
   /** Events after `seq`, oldest first; `complete` is false when some were too old to keep. */
-  since(liveId: string, seq: number): Promise<{ events: string[]; complete: boolean; current: number }>;
+  since(
+    liveId: string,
+    seq: number,
+  ): Promise<{ events: string[]; complete: boolean; current: number }>;
   addLikes(liveId: string, count: number): Promise<number>;
   likes(liveId: string): Promise<number>;
   /** This process's viewer count in; the total over all processes out. */

@@ -138,7 +138,8 @@ export class LiveRoom {
         else {
           // Joined a moment ago: the shared frame may repeat what its replay had.
           const fresh = unseen(client, events);
-          if (fresh.length > 0) send(client, fresh.length === events.length ? frame : frameOf(fresh));
+          if (fresh.length > 0)
+            send(client, fresh.length === events.length ? frame : frameOf(fresh));
         }
       }
     }
@@ -188,7 +189,10 @@ export class LiveRoom {
       this.peakViewers = Math.max(this.peakViewers, total);
       if (total !== this.lastViewers) {
         this.lastViewers = total;
-        this.queue.push({ json: JSON.stringify({ type: 'viewers', liveId: this.liveId, count: total }), seq: 0 });
+        this.queue.push({
+          json: JSON.stringify({ type: 'viewers', liveId: this.liveId, count: total }),
+          seq: 0,
+        });
       }
     }
     if (Date.now() - this.lastStatsAt >= STATS_EVERY_MS) await this.saveStats();
@@ -198,7 +202,11 @@ export class LiveRoom {
     this.lastStatsAt = Date.now();
     const chatLines = this.chatLinesSinceStats;
     this.chatLinesSinceStats = 0;
-    await this.opts.onStats({ peakViewers: this.peakViewers, likes: await this.broker.likes(this.liveId), chatLines });
+    await this.opts.onStats({
+      peakViewers: this.peakViewers,
+      likes: await this.broker.likes(this.liveId),
+      chatLines,
+    });
   }
 }
 
@@ -225,7 +233,9 @@ interface Frame {
  */
 function frameOf(events: QueuedEvent[]): Frame {
   const json =
-    events.length === 1 ? events[0]!.json : `{"type":"batch","events":[${events.map((e) => e.json).join(',')}]}`;
+    events.length === 1
+      ? events[0]!.json
+      : `{"type":"batch","events":[${events.map((e) => e.json).join(',')}]}`;
   const length = Buffer.byteLength(json);
   const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
   const wire = Buffer.allocUnsafe(headerLength + length);
@@ -256,7 +266,8 @@ function send(client: RoomClient, frame: Frame | Buffer | string): void {
   // With no extension (no compression) a frame is the same bytes on every socket: written
   // whole, it spares `ws` a header and a two-part write per socket, a fifth of a send's CPU
   // (bench/chat). `ws` writes its own frames synchronously, so the order is kept.
-  const raw = socket.extensions === '' ? (socket as unknown as { _socket?: Socket })._socket : undefined;
+  const raw =
+    socket.extensions === '' ? (socket as unknown as { _socket?: Socket })._socket : undefined;
   if (raw) raw.write(frame.wire);
   else socket.send(frame.payload, { binary: false });
 }

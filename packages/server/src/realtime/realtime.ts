@@ -3,7 +3,11 @@ import { AppError, LIMITS, type ErrorCode, type HelloEvent } from '@cunbo/shared
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { Type } from 'typebox';
 import type { RawData } from 'ws';
 import type { Config } from '../config.ts';
@@ -45,14 +49,23 @@ export async function createRealtime(deps: {
   const { config, redis, services, events, log } = deps;
   const broker = redis ? createRedisBroker(redis, config.redisPrefix) : createMemoryBroker();
   const chatLimiter: RateLimiterAbstract = redis
-    ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${config.redisPrefix}chat`, points: config.rateLimits.chatLinesPer10s, duration: 10 })
+    ? new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `${config.redisPrefix}chat`,
+        points: config.rateLimits.chatLinesPer10s,
+        duration: 10,
+      })
     : new RateLimiterMemory({ points: config.rateLimits.chatLinesPer10s, duration: 10 });
   const rooms = new Map<string, LiveRoom>();
   const opening = new Map<string, Promise<LiveRoom>>();
   const closers = new Map<string, NodeJS.Timeout>();
   const perIp = new Map<string, number>();
 
-  const publish = (liveId: string, event: { type: string } & Record<string, unknown>, audience: 'all' | 'host' = 'all') =>
+  const publish = (
+    liveId: string,
+    event: { type: string } & Record<string, unknown>,
+    audience: 'all' | 'host' = 'all',
+  ) =>
     broker.publish(liveId, { ...event, liveId }, { audience }).then(
       () => undefined,
       (err: unknown) => log.error({ err, liveId }, 'room publish failed'),
@@ -91,14 +104,20 @@ export async function createRealtime(deps: {
     }
     for (const s of e.stock) {
       const liveIds = await services.lives.openLivesWithProduct(s.productId);
-      await announceStock(s.productId, s.stock, order.liveId ? [...liveIds, order.liveId] : liveIds);
+      await announceStock(
+        s.productId,
+        s.stock,
+        order.liveId ? [...liveIds, order.liveId] : liveIds,
+      );
     }
   });
   events.on('order.updated', async (e) => {
     if (e.order.liveId) await publish(e.order.liveId, { type: 'order', order: e.order }, 'host');
   });
   events.on('live.stream', (e) => publish(e.liveId, { type: 'stream', state: e.state }));
-  events.on('product.stock', async (e) => announceStock(e.productId, e.stock, await services.lives.openLivesWithProduct(e.productId)));
+  events.on('product.stock', async (e) =>
+    announceStock(e.productId, e.stock, await services.lives.openLivesWithProduct(e.productId)),
+  );
 
   async function roomFor(liveId: string): Promise<LiveRoom> {
     const closer = closers.get(liveId);
@@ -140,15 +159,26 @@ export async function createRealtime(deps: {
     closers.set(room.liveId, timer);
   }
 
-  async function onMessage(room: LiveRoom, client: RoomClient, data: RawData, window: { start: number; count: number }) {
-    const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+  async function onMessage(
+    room: LiveRoom,
+    client: RoomClient,
+    data: RawData,
+    window: { start: number; count: number },
+  ) {
+    const size = Array.isArray(data)
+      ? data.reduce((n, b) => n + b.length, 0)
+      : (data as Buffer | ArrayBuffer).byteLength;
     if (size > LIMITS.wsFrameBytesMax) {
-      return room.sendTo(client, errorFrame('PAYLOAD_TOO_LARGE', `A message is at most ${LIMITS.wsFrameBytesMax} bytes`));
+      return room.sendTo(
+        client,
+        errorFrame('PAYLOAD_TOO_LARGE', `A message is at most ${LIMITS.wsFrameBytesMax} bytes`),
+      );
     }
     const now = Date.now();
     if (now - window.start > 10_000) Object.assign(window, { start: now, count: 0 });
     if (++window.count > config.rateLimits.wsMessagesPer10s) {
-      if (window.count === config.rateLimits.wsMessagesPer10s + 1) room.sendTo(client, errorFrame('RATE_LIMITED', 'Too many messages, slow down'));
+      if (window.count === config.rateLimits.wsMessagesPer10s + 1)
+        room.sendTo(client, errorFrame('RATE_LIMITED', 'Too many messages, slow down'));
       return;
     }
     let message: unknown;
@@ -158,28 +188,48 @@ export async function createRealtime(deps: {
       return room.sendTo(client, errorFrame('MALFORMED_JSON', 'A message is one JSON event'));
     }
     const m = message as { type?: unknown; text?: unknown; count?: unknown };
-    if (typeof message !== 'object' || message === null) return room.sendTo(client, errorFrame('VALIDATION_FAILED', 'A message is a JSON object with a type'));
+    if (typeof message !== 'object' || message === null)
+      return room.sendTo(
+        client,
+        errorFrame('VALIDATION_FAILED', 'A message is a JSON object with a type'),
+      );
     switch (m.type) {
       case 'ping':
         return room.sendTo(client, '{"type":"pong"}');
       case 'like': {
         const count = m.count === undefined ? 1 : m.count;
         if (!Number.isInteger(count) || (count as number) < 1) {
-          return room.sendTo(client, errorFrame('VALIDATION_FAILED', 'count must be a positive integer', { field: 'count' }));
+          return room.sendTo(
+            client,
+            errorFrame('VALIDATION_FAILED', 'count must be a positive integer', { field: 'count' }),
+          );
         }
         return room.addLikes(Math.min(count as number, LIKES_PER_MESSAGE_MAX));
       }
       case 'chat': {
-        if (!client.userId) return room.sendTo(client, errorFrame('UNAUTHENTICATED', 'Sign in to chat'));
+        if (!client.userId)
+          return room.sendTo(client, errorFrame('UNAUTHENTICATED', 'Sign in to chat'));
         const text = typeof m.text === 'string' ? m.text.replace(/\s+/g, ' ').trim() : '';
         if (text.length === 0 || [...text].length > LIMITS.chatTextMax) {
-          return room.sendTo(client, errorFrame('VALIDATION_FAILED', `A chat line has 1 to ${LIMITS.chatTextMax} characters`, { field: 'text' }));
+          return room.sendTo(
+            client,
+            errorFrame(
+              'VALIDATION_FAILED',
+              `A chat line has 1 to ${LIMITS.chatTextMax} characters`,
+              { field: 'text' },
+            ),
+          );
         }
         try {
           await chatLimiter.consume(client.userId);
         } catch (err) {
           if (err instanceof Error) throw err;
-          return room.sendTo(client, errorFrame('RATE_LIMITED', 'You are chatting too fast, wait a moment', { retryAfterMs: (err as { msBeforeNext: number }).msBeforeNext }));
+          return room.sendTo(
+            client,
+            errorFrame('RATE_LIMITED', 'You are chatting too fast, wait a moment', {
+              retryAfterMs: (err as { msBeforeNext: number }).msBeforeNext,
+            }),
+          );
         }
         // Looked up once a second per room, not per line (at 200 lines a second the lookups
         // were most of the room's CPU). A show ended on another process takes chat for at most
@@ -189,7 +239,8 @@ export async function createRealtime(deps: {
           const info = await services.lives.roomInfo(room.liveId);
           if (info) room.noteStatus((status = info.live.status));
         }
-        if (status === 'ended') return room.sendTo(client, errorFrame('LIVE_NOT_LIVE', 'This show has ended'));
+        if (status === 'ended')
+          return room.sendTo(client, errorFrame('LIVE_NOT_LIVE', 'This show has ended'));
         room.countChatLine();
         await publish(room.liveId, {
           type: 'chat',
@@ -201,7 +252,10 @@ export async function createRealtime(deps: {
         return;
       }
       default:
-        return room.sendTo(client, errorFrame('VALIDATION_FAILED', 'Unknown message type', { field: 'type' }));
+        return room.sendTo(
+          client,
+          errorFrame('VALIDATION_FAILED', 'Unknown message type', { field: 'type' }),
+        );
     }
   }
 
@@ -215,10 +269,16 @@ export async function createRealtime(deps: {
           websocket: true,
           schema: {
             tags: ['lives'],
-            summary: 'The live room (WebSocket): chat, likes, viewers, pins, purchases, stock. See docs/realtime.md',
+            summary:
+              'The live room (WebSocket): chat, likes, viewers, pins, purchases, stock. See docs/realtime.md',
             params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
             querystring: Type.Object({
-              since: Type.Optional(Type.Integer({ minimum: 0, description: 'Last seq seen; the room replays what came after' })),
+              since: Type.Optional(
+                Type.Integer({
+                  minimum: 0,
+                  description: 'Last seq seen; the room replays what came after',
+                }),
+              ),
               token: Type.Optional(Type.String({ maxLength: 200 })),
             }),
           },
@@ -254,7 +314,10 @@ export async function createRealtime(deps: {
           const window = { start: Date.now(), count: 0 };
           socket.on('message', (data) => {
             if (!room || client.pending) early.push(data);
-            else void onMessage(room, client, data, window).catch((err) => log.error({ err }, 'room message failed'));
+            else
+              void onMessage(room, client, data, window).catch((err) =>
+                log.error({ err }, 'room message failed'),
+              );
           });
           socket.on('close', () => {
             isClosed = true;
@@ -282,7 +345,8 @@ export async function createRealtime(deps: {
             // A newcomer sees what was just said, and whether the host's video is on.
             const recent =
               since === undefined
-                ? (await broker.since(liveId, Math.max(0, history.current - RECENT_EVENTS_SCANNED))).events
+                ? (await broker.since(liveId, Math.max(0, history.current - RECENT_EVENTS_SCANNED)))
+                    .events
                 : [];
             const recentChat = recent
               .filter((json) => json.includes('"type":"chat"'))
@@ -291,7 +355,9 @@ export async function createRealtime(deps: {
               .filter((line) => line.seq <= history.current)
               .slice(-RECENT_CHAT_LINES);
             const lastStream = recent.findLast((json) => json.includes('"type":"stream"'));
-            const stream = lastStream ? (JSON.parse(lastStream) as { state: HelloEvent['stream'] }).state : null;
+            const stream = lastStream
+              ? (JSON.parse(lastStream) as { state: HelloEvent['stream'] }).state
+              : null;
             const hello: HelloEvent = {
               type: 'hello',
               liveId,
@@ -313,7 +379,10 @@ export async function createRealtime(deps: {
             for (const data of early.splice(0)) await onMessage(room, client, data, window);
           } catch (err) {
             log.error({ err, liveId }, 'room join failed');
-            const body = err instanceof AppError ? errorFrame(err.code, err.message) : errorFrame('INTERNAL', 'Could not join the room');
+            const body =
+              err instanceof AppError
+                ? errorFrame(err.code, err.message)
+                : errorFrame('INTERNAL', 'Could not join the room');
             socket.send(body);
             socket.close(1011, 'join failed');
           }
