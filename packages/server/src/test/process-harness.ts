@@ -78,6 +78,8 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
+    // Test servers share the machine: no RTMP listener unless a test asks for one.
+    RTMP_PORT: '0',
   };
   for (const [key, value] of Object.entries({ ...defaults, ...opts.env })) {
     if (value !== undefined) env[key] = value;
