@@ -39,7 +39,8 @@ export function createMemoryBroker(): RoomBroker {
       if (r) r.listener = null;
     },
     async since(liveId, seq) {
-      const r = room(liveId);
+      // Read only: asking about a show that does not exist must not make it a room.
+      const r = rooms.get(liveId) ?? { seq: 0, history: [] };
       const events = r.history.filter((e) => e.seq > seq).map((e) => e.json);
       const oldest = r.history[0]?.seq ?? r.seq + 1;
       return { events, complete: seq >= r.seq || oldest <= seq + 1, current: r.seq };

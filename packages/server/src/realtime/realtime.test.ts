@@ -97,6 +97,37 @@ describe('live room', () => {
       await closeAll();
     });
 
+    it('sends a newcomer what changed while it was joining', async () => {
+      const live = await createLive(t.app, seller, [product.id]);
+      const watcher = await join({ live: live.id });
+      // The host pins just after the newcomer's lookup of the show read "nothing pinned".
+      const lives = t.app.services.lives;
+      const roomInfo = lives.roomInfo;
+      lives.roomInfo = async (id) => {
+        lives.roomInfo = roomInfo;
+        const info = await roomInfo(id);
+        await t.app.inject({
+          method: 'POST',
+          url: `/api/v1/lives/${live.id}/pin`,
+          headers: seller.auth,
+          payload: { productId: product.id },
+        });
+        await watcher.waitFor('pin');
+        return info;
+      };
+      try {
+        const newcomer = await join({ live: live.id });
+        expect(helloOf(newcomer).pinned).toBeNull();
+        const pin = await newcomer.waitFor('pin');
+        expect(pin.product).toMatchObject({ id: product.id });
+        // After the hello's seq, so a client that drops what it has already seen keeps it.
+        expect(pin.seq).toBeGreaterThan(helloOf(newcomer).seq);
+      } finally {
+        lives.roomInfo = roomInfo;
+      }
+      await closeAll();
+    });
+
     it('answers an unknown show with an error and closes', async () => {
       const viewer = await join({ live: randomUUID() });
       expect(viewer.events[0]).toEqual({

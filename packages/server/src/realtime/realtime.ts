@@ -32,6 +32,9 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
+/** The `seq` a sequenced event's JSON starts with (see `withSeq`). */
+const seqOf = (json: string) => Number(/^\{"seq":(\d+)/.exec(json)?.[1] ?? 0);
+
 const errorFrame = (code: ErrorCode, message: string, details: Record<string, unknown> = {}) =>
   JSON.stringify({ type: 'error', error: { code, message, details } });
 
@@ -326,6 +329,9 @@ export async function createRealtime(deps: {
           });
           socket.on('error', (err) => log.debug({ err }, 'socket error'));
           try {
+            // The room's seq before the show's state is read: what happens from here on
+            // reaches the newcomer after its hello, even what the hello already shows.
+            const seqBefore = (await broker.since(liveId, Number.MAX_SAFE_INTEGER)).current;
             const info = await services.lives.roomInfo(liveId);
             if (!info) {
               socket.send(errorFrame('NOT_FOUND', 'Live show not found'));
@@ -340,19 +346,18 @@ export async function createRealtime(deps: {
             room.noteStatus(info.live.status);
             room.add(client);
             const since = request.query.since;
-            const history = await broker.since(liveId, since ?? Number.MAX_SAFE_INTEGER);
-            // A newcomer sees what was just said, not an empty chat.
-            // A newcomer sees what was just said, and whether the host's video is on.
+            const history = await broker.since(liveId, since ?? seqBefore);
+            // A newcomer sees what was just said, and whether the host's video is on. Events
+            // after seqBefore follow the hello; listed here too they would show twice.
             const recent =
               since === undefined
-                ? (await broker.since(liveId, Math.max(0, history.current - RECENT_EVENTS_SCANNED)))
-                    .events
+                ? (
+                    await broker.since(liveId, Math.max(0, seqBefore - RECENT_EVENTS_SCANNED))
+                  ).events.filter((json) => seqOf(json) <= seqBefore)
                 : [];
             const recentChat = recent
               .filter((json) => json.includes('"type":"chat"'))
               .map((json) => JSON.parse(json) as HelloEvent['recentChat'][number])
-              // Lines after the hello's seq come live; listed here too they would show twice.
-              .filter((line) => line.seq <= history.current)
               .slice(-RECENT_CHAT_LINES);
             const lastStream = recent.findLast((json) => json.includes('"type":"stream"'));
             const stream = lastStream
@@ -361,7 +366,8 @@ export async function createRealtime(deps: {
             const hello: HelloEvent = {
               type: 'hello',
               liveId,
-              seq: history.current,
+              // A newcomer's hello shows the room as of seqBefore; what came after follows it.
+              seq: since === undefined ? seqBefore : history.current,
               status: info.live.status,
               viewers: Math.max(room.viewers, room.clients.size),
               likes: Math.max(await broker.likes(liveId), info.live.likes),
@@ -372,7 +378,7 @@ export async function createRealtime(deps: {
               stream,
             };
             room.sendTo(client, JSON.stringify(hello));
-            if (since !== undefined && history.events.length > 0) {
+            if (history.events.length > 0) {
               room.sendTo(client, `{"type":"batch","events":[${history.events.join(',')}]}`);
             }
             room.markReady(client, history.current);
