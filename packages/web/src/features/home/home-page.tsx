@@ -34,6 +34,7 @@ export function HomePage() {
 
   const liveNow = useApi<{ lives: Live[] }>('/lives', { status: 'live', ...filter });
   const upcoming = useApi<{ lives: Live[] }>('/lives', { status: 'scheduled', ...filter });
+  const replays = useApi<{ lives: Live[] }>('/lives', { status: 'ended', limit: 12, ...filter });
   const followed = useApi<{ lives: Live[] }>(user ? '/lives' : null, { followed: true, limit: 30 });
 
   useEffect(() => {
@@ -140,6 +141,13 @@ export function HomePage() {
         <h2 id="upcoming-h">{t('home.upcoming')}</h2>
         <Async state={upcoming}>
           {(d) => <LiveGrid lives={d.lives} empty={t('home.upcomingEmpty')} testId="upcoming" />}
+        </Async>
+      </section>
+
+      <section aria-labelledby="replays-h">
+        <h2 id="replays-h">{t('home.replays')}</h2>
+        <Async state={replays}>
+          {(d) => <LiveGrid lives={d.lives} empty={t('home.replaysEmpty')} testId="replays" />}
         </Async>
       </section>
     </main>

@@ -5,10 +5,17 @@ import { photoAt } from '../../lib/photo.ts';
 import { formatDateTime } from '../../lib/time.ts';
 import { Icon } from '../../components/icons.tsx';
 
-/** A show in a list: cover from its products, live badge or start time, shop and place. */
+/**
+ * A show in a list: cover from its stream (a frame grabbed while live) or else its products,
+ * live badge or start time, shop and place.
+ */
 export function LiveCard({ live }: { live: Live }) {
   const { t, i18n } = useTranslation();
-  const cover =
+  const thumbnail =
+    live.status === 'scheduled'
+      ? null
+      : ((live as Live & { thumbnailUrl?: string | null }).thumbnailUrl ?? null);
+  const photo =
     live.pinnedProduct?.photoUrl ?? live.products.find((p) => p.photoUrl)?.photoUrl ?? null;
   return (
     <Link
@@ -19,10 +26,12 @@ export function LiveCard({ live }: { live: Live }) {
       data-status={live.status}
     >
       <div className="live-card-cover">
-        {cover ? (
+        {thumbnail ? (
+          <img src={thumbnail} alt="" loading="lazy" data-testid="live-card-thumbnail" />
+        ) : photo ? (
           <img
-            src={photoAt(cover, 320)}
-            srcSet={`${photoAt(cover, 320)} 1x, ${photoAt(cover, 640)} 2x`}
+            src={photoAt(photo, 320)}
+            srcSet={`${photoAt(photo, 320)} 1x, ${photoAt(photo, 640)} 2x`}
             alt=""
             loading="lazy"
           />
@@ -43,7 +52,11 @@ export function LiveCard({ live }: { live: Live }) {
           </span>
         )}
         {live.status === 'ended' && (
-          <span className="state-badge state-ended">{t('live.state.ended')}</span>
+          <span className="state-badge state-ended">
+            {(live as Live & { replay?: unknown }).replay
+              ? t('replay.badge')
+              : t('live.state.ended')}
+          </span>
         )}
       </div>
       <div className="live-card-body">

@@ -19,6 +19,9 @@ import { PinnedCard } from './pinned-card.tsx';
 import { useLiveRoom } from './use-live-room.ts';
 import { Icon } from '../../components/icons.tsx';
 import { LiveVideo } from '../video/live-video.tsx';
+import { ReplayChapters } from './replay-chapters.tsx';
+import { currentChapter, type Replay } from '../video/replay.ts';
+import { ReplayVideo, type ReplayVideoHandle } from '../video/replay-video.tsx';
 
 export function LiveRoomPage({ id }: { id: string }) {
   const { user } = useSession();
@@ -57,6 +60,13 @@ function LiveRoom({
   const pinned = room.joined ? room.pinned : live.pinnedProduct;
   const lang = i18n.language;
   const hasPlayback = Boolean(live.playback);
+  // After the show: its recording, with a chapter at each product the host pinned.
+  const replay =
+    status === 'ended' ? ((live as Live & { replay?: Replay | null }).replay ?? null) : null;
+  const replayRef = useRef<ReplayVideoHandle>(null);
+  const [replayTime, setReplayTime] = useState(0);
+  const [chosenChapter, setChosenChapter] = useState<number | null>(null);
+  const playingChapter = replay ? currentChapter(replay.chapters, replayTime) : -1;
 
   // The show went live while we were here: its playback URLs come with the show.
   useEffect(() => {
@@ -83,6 +93,33 @@ function LiveRoom({
     [pinned, room.stock],
   );
 
+  // The replay's card: the chapter playing now (a tapped chapter until playback reaches it).
+  const replayChapter = chosenChapter ?? playingChapter;
+  const replayProductId = replay?.chapters[replayChapter]?.productId;
+  const replayCard = replayProductId
+    ? (live.products.find((p) => p.id === replayProductId) ?? null)
+    : null;
+  const shownCard = replay ? (replayCard ? current(replayCard) : null) : pinned;
+
+  const onReplayTime = useCallback(
+    (seconds: number) => {
+      setReplayTime(seconds);
+      setChosenChapter((chosen) =>
+        chosen !== null && replay && currentChapter(replay.chapters, seconds) === chosen
+          ? null
+          : chosen,
+      );
+    },
+    [replay],
+  );
+
+  const seekChapter = (index: number) => {
+    const chapter = replay?.chapters[index];
+    if (!chapter) return;
+    setChosenChapter(index);
+    replayRef.current?.seek(chapter.at);
+  };
+
   const tapLike = () => {
     like();
     hearts.current?.burst(1);
@@ -94,16 +131,22 @@ function LiveRoom({
 
   return (
     <main className="live-room" data-testid="live-room" data-live-id={live.id}>
-      <div className="live-frame">
-        <LiveVideo
-          whep={live.playback?.whep ?? null}
-          hls={live.playback?.hls ?? null}
-          show={room.joined ? status : live.status}
-          host={room.stream}
-          label={live.title}
-          overlay={state === 'live'}
-        />
-        <StageOverlay state={state} scheduledAt={live.scheduledAt} lang={lang} />
+      <div className={`live-frame${replay ? ' replay' : ''}`}>
+        {replay ? (
+          <ReplayVideo ref={replayRef} src={replay.hls} label={live.title} onTime={onReplayTime} />
+        ) : (
+          <>
+            <LiveVideo
+              whep={live.playback?.whep ?? null}
+              hls={live.playback?.hls ?? null}
+              show={room.joined ? status : live.status}
+              host={room.stream}
+              label={live.title}
+              overlay={state === 'live'}
+            />
+            <StageOverlay state={state} scheduledAt={live.scheduledAt} lang={lang} />
+          </>
+        )}
 
         <header className="live-top">
           <Link
@@ -122,7 +165,18 @@ function LiveRoom({
             <FollowButton shopId={live.shop.id} compact />
           </div>
           <div className="live-meta">
-            <LiveStateBadge state={state} />
+            {replay ? (
+              <span
+                className="state-badge state-replay"
+                data-testid="live-state"
+                data-state="replay"
+                role="status"
+              >
+                {t('replay.badge')}
+              </span>
+            ) : (
+              <LiveStateBadge state={state} />
+            )}
             <span
               className="viewer-count"
               data-testid="viewer-count"
@@ -142,7 +196,14 @@ function LiveRoom({
         <div className="live-bottom">
           {room.missedSome && <p className="chat-gap">{t('live.missedSome')}</p>}
           <ChatList lines={room.chat} />
-          {pinned && <PinnedCard product={pinned} onBuy={() => setBuying(pinned)} />}
+          {replay && replay.chapters.length > 0 && (
+            <ReplayChapters
+              chapters={replay.chapters}
+              current={replayChapter}
+              onSeek={seekChapter}
+            />
+          )}
+          {shownCard && <PinnedCard product={shownCard} onBuy={() => setBuying(shownCard)} />}
           <div className="live-actions">
             <ChatInput
               canChat={room.canChat}
