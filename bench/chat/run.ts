@@ -497,7 +497,7 @@ async function runMode(mode: 'batched' | 'immediate') {
           opt.seconds) *
           100,
       ),
-      /** Interrupt time (% of one core), part of `otherCpuPercent`. */
+      /** Interrupt time (% of one core): loopback TCP, partly charged to the running processes too. */
       irqCpuPercent: round(((machine1.irq - machine0.irq) / CLK_TCK / opt.seconds) * 100),
       /** The busiest other programs during the run (another user's tests skew every figure). */
       otherPrograms: busiestOthers(
@@ -558,7 +558,7 @@ function table(
     ],
     ['load processes CPU %', (r) => r.loadProcessesCpuPercent.join(' / ')],
     ['machine CPU busy % (all cores)', (r) => r.machineCpuBusyPercent],
-    ['other CPU, of which irq (% of a core)', (r) => `${r.otherCpuPercent}, ${r.irqCpuPercent}`],
+    ['other CPU; interrupts (% of a core)', (r) => `${r.otherCpuPercent}; ${r.irqCpuPercent}`],
     ['machine busy before the run %', (r) => r.machineBusyBeforePercent],
     ['viewers cut off', (r) => r.closedByServer],
   ];
