@@ -93,6 +93,14 @@ export interface Live {
   stats: { peakViewers: number; likes: number; chatLines: number };
   /** While live: where players get the video (WHEP; HLS once it is packaged). */
   playback?: { whep: string; hls: string | null } | null;
+  /** After the end: the recording as HLS VOD with a chapter at each pinned product. */
+  replay?: {
+    hls: string;
+    chapters: Array<{ at: number; productId: string; title: string }>;
+    duration: number;
+  } | null;
+  /** A picture from the stream for lists; null until one was taken. */
+  thumbnailUrl?: string | null;
   streamKey?: string;
   createdAt: string;
 }

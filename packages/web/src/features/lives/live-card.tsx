@@ -11,10 +11,7 @@ import { Icon } from '../../components/icons.tsx';
  */
 export function LiveCard({ live }: { live: Live }) {
   const { t, i18n } = useTranslation();
-  const thumbnail =
-    live.status === 'scheduled'
-      ? null
-      : ((live as Live & { thumbnailUrl?: string | null }).thumbnailUrl ?? null);
+  const thumbnail = live.status === 'scheduled' ? null : (live.thumbnailUrl ?? null);
   const photo =
     live.pinnedProduct?.photoUrl ?? live.products.find((p) => p.photoUrl)?.photoUrl ?? null;
   return (
@@ -53,9 +50,7 @@ export function LiveCard({ live }: { live: Live }) {
         )}
         {live.status === 'ended' && (
           <span className="state-badge state-ended">
-            {(live as Live & { replay?: unknown }).replay
-              ? t('replay.badge')
-              : t('live.state.ended')}
+            {live.replay ? t('replay.badge') : t('live.state.ended')}
           </span>
         )}
       </div>

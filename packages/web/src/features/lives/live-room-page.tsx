@@ -20,7 +20,7 @@ import { useLiveRoom } from './use-live-room.ts';
 import { Icon } from '../../components/icons.tsx';
 import { LiveVideo } from '../video/live-video.tsx';
 import { ReplayChapters } from './replay-chapters.tsx';
-import { currentChapter, type Replay } from '../video/replay.ts';
+import { currentChapter } from '../video/replay.ts';
 import { ReplayVideo, type ReplayVideoHandle } from '../video/replay-video.tsx';
 
 export function LiveRoomPage({ id }: { id: string }) {
@@ -61,8 +61,7 @@ function LiveRoom({
   const lang = i18n.language;
   const hasPlayback = Boolean(live.playback);
   // After the show: its recording, with a chapter at each product the host pinned.
-  const replay =
-    status === 'ended' ? ((live as Live & { replay?: Replay | null }).replay ?? null) : null;
+  const replay = status === 'ended' ? (live.replay ?? null) : null;
   const replayRef = useRef<ReplayVideoHandle>(null);
   const [replayTime, setReplayTime] = useState(0);
   const [chosenChapter, setChosenChapter] = useState<number | null>(null);
