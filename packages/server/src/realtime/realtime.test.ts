@@ -121,7 +121,7 @@ describe('live room', () => {
         const pin = await newcomer.waitFor('pin');
         expect(pin.product).toMatchObject({ id: product.id });
         // After the hello's seq, so a client that drops what it has already seen keeps it.
-        expect(pin.seq).toBeGreaterThan(helloOf(newcomer).seq);
+        expect(pin.seq).toBeGreaterThan(helloOf(newcomer).seq as number);
       } finally {
         lives.roomInfo = roomInfo;
       }
