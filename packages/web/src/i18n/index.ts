@@ -3,6 +3,7 @@ import { initReactI18next } from 'react-i18next';
 import en from './en.json';
 import it from './it.json';
 import zh from './zh.json';
+import { preferredLang } from './preferred-lang.ts';
 
 export const LANGUAGES = [
   { code: 'zh', label: '中文', htmlLang: 'zh-CN' },
@@ -17,7 +18,7 @@ export function isLang(v: unknown): v is Lang {
   return LANGUAGES.some((l) => l.code === v);
 }
 
-/** The language chosen on this device; Chinese unless someone chose otherwise. */
+/** The language chosen on this device; else the browser's, if we speak it; else Chinese. */
 export function storedLang(): Lang {
   try {
     const v = localStorage.getItem(STORAGE_KEY);
@@ -25,7 +26,7 @@ export function storedLang(): Lang {
   } catch {
     // storage blocked
   }
-  return 'zh';
+  return preferredLang(typeof navigator === 'undefined' ? [] : navigator.languages);
 }
 
 export function rememberLang(lang: Lang): void {
