@@ -5,7 +5,7 @@ import websocket from '@fastify/websocket';
 import { AppError, errorBodySchema } from '@cunbo/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import type { Config } from './config.ts';
+import { DEFAULT_COMMERCE, type Config } from './config.ts';
 import { migrateDatabase, openDatabase, type Database } from './db/client.ts';
 import { registerAuth } from './http/auth.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
@@ -18,6 +18,7 @@ import { createMedia, type Media } from './media/media.service.ts';
 import { createRtmpIngest, type RtmpIngest } from './media/rtmp/rtmp-ingest.ts';
 import { registerRoutes } from './routes.ts';
 import { createServices, type Services } from './services.ts';
+import { createJobs } from './lib/jobs.ts';
 import { createRealtime } from './realtime/realtime.ts';
 
 declare module 'fastify' {
@@ -57,6 +58,7 @@ export async function buildApp(
     ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 })
     : null;
   app.addHook('onClose', async () => {
+    await jobs.stop();
     await rtmp?.close();
     await media.close();
     await realtime.close();
@@ -69,7 +71,14 @@ export async function buildApp(
   const events = createDomainEventBus((err, name) =>
     app.log.error({ err, event: name }, 'event handler failed'),
   );
-  const services = createServices({ config, database, clock, events });
+  const jobs = createJobs({
+    raw: database.raw,
+    pollSeconds: (config.commerce ?? DEFAULT_COMMERCE).jobsPollSeconds,
+    log: app.log,
+  });
+  const services = createServices({ config, database, clock, events, jobs });
+  // Every queue is defined by now (services define theirs); work starts once the app is ready.
+  app.addHook('onReady', () => jobs.start());
   const realtime = await createRealtime({ config, redis, services, events, log: app.log });
   const media = createMedia({
     config,

@@ -51,6 +51,11 @@ const schema = {
     HLS_PART_SECONDS: { type: 'number', minimum: 0.1, maximum: 2, default: 0.334 },
     THUMBNAIL_SECONDS: { type: 'integer', minimum: 5, maximum: 3600, default: 30 },
     FFMPEG_PATH: { type: 'string', default: 'ffmpeg' },
+    CARRIER_SANDBOX_SECRET: { type: 'string', minLength: 32 },
+    JOBS_POLL_SECONDS: { type: 'number', minimum: 0.5, maximum: 60, default: 1 },
+    PAYMENT_HOLD_MINUTES: { type: 'integer', minimum: 1, maximum: 1440, default: 30 },
+    CARRIER_SANDBOX_STEP_SECONDS: { type: 'number', minimum: 0, maximum: 86400, default: 60 },
+    WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 10000 },
   },
 } as const;
 
@@ -88,6 +93,11 @@ interface RawEnv {
   HLS_PART_SECONDS: number;
   THUMBNAIL_SECONDS: number;
   FFMPEG_PATH: string;
+  CARRIER_SANDBOX_SECRET?: string;
+  JOBS_POLL_SECONDS: number;
+  PAYMENT_HOLD_MINUTES: number;
+  CARRIER_SANDBOX_STEP_SECONDS: number;
+  WEBHOOK_TIMEOUT_MS: number;
 }
 
 export interface RateLimits {
@@ -144,6 +154,25 @@ export const DEFAULT_HLS: HlsConfig = Object.freeze({
   ffmpegPath: 'ffmpeg',
 });
 
+/** Orders after they are placed: holds, background jobs, carriers, webhooks. */
+export interface CommerceConfig {
+  /** How often each background job queue looks for work, seconds (pg-boss: 0.5 at least). */
+  jobsPollSeconds: number;
+  /** An unpaid online order holds its units this long (a flash offer sets its own). */
+  paymentHoldMinutes: number;
+  /** Seconds between the sandbox carrier's tracking steps (picked up, in transit…). */
+  carrierSandboxStepSeconds: number;
+  /** A webhook request that takes longer than this is a failed attempt. */
+  webhookTimeoutMs: number;
+}
+
+export const DEFAULT_COMMERCE: CommerceConfig = Object.freeze({
+  jobsPollSeconds: 1,
+  paymentHoldMinutes: 30,
+  carrierSandboxStepSeconds: 60,
+  webhookTimeoutMs: 10_000,
+});
+
 /** RTMP ingest (`media/rtmp/`) for encoders that do not speak WHIP. */
 export interface RtmpConfig {
   /** TCP port; 0 here means any free port (tests). RTMP_PORT=0 turns RTMP off instead. */
@@ -166,7 +195,7 @@ export interface Config {
   redisPrefix: string;
   publicUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  secrets: { session: string; paymentSandbox: string };
+  secrets: { session: string; paymentSandbox: string; carrierSandbox: string };
   sessionTtlDays: number;
   bodyLimitBytes: number;
   rateLimits: RateLimits;
@@ -183,6 +212,8 @@ export interface Config {
   hls?: HlsConfig;
   /** Undefined: no RTMP ingest (RTMP_PORT=0, and tests unless they ask for it). */
   rtmp?: RtmpConfig;
+  /** Undefined means {@link DEFAULT_COMMERCE}. */
+  commerce?: CommerceConfig;
   /** Where the built web app is; served when env is production. */
   webDistDir: string;
   serveWeb: boolean;
@@ -200,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const secrets = resolveSecrets(dataDir, {
     session: raw.SESSION_SECRET,
     paymentSandbox: raw.PAYMENT_SANDBOX_SECRET,
+    carrierSandbox: raw.CARRIER_SANDBOX_SECRET,
   });
   return Object.freeze({
     env: raw.NODE_ENV,
@@ -239,6 +271,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ffmpegPath: raw.FFMPEG_PATH.trim() === '' ? null : raw.FFMPEG_PATH,
     }),
     rtmp: raw.RTMP_PORT === 0 ? undefined : Object.freeze({ port: raw.RTMP_PORT }),
+    commerce: Object.freeze({
+      jobsPollSeconds: raw.JOBS_POLL_SECONDS,
+      paymentHoldMinutes: raw.PAYMENT_HOLD_MINUTES,
+      carrierSandboxStepSeconds: raw.CARRIER_SANDBOX_STEP_SECONDS,
+      webhookTimeoutMs: raw.WEBHOOK_TIMEOUT_MS,
+    }),
     webDistDir: raw.WEB_DIST_DIR ? path.resolve(raw.WEB_DIST_DIR) : defaultWebDist,
     serveWeb: raw.NODE_ENV === 'production',
   });
@@ -269,21 +307,18 @@ function parsePortRange(value: string | undefined): [number, number] | undefined
  */
 function resolveSecrets(
   dataDir: string,
-  given: { session?: string; paymentSandbox?: string },
+  given: Partial<Record<keyof Config['secrets'], string | undefined>>,
 ): Config['secrets'] {
-  if (given.session && given.paymentSandbox) {
-    return { session: given.session, paymentSandbox: given.paymentSandbox };
-  }
+  const names = ['session', 'paymentSandbox', 'carrierSandbox'] as const;
+  if (names.every((n) => given[n])) return given as Config['secrets'];
   const file = path.join(dataDir, 'secrets.json');
   let stored: Partial<Config['secrets']> = {};
   if (existsSync(file))
     stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Config['secrets']>;
-  const secrets = {
-    session: given.session ?? stored.session ?? randomBytes(32).toString('base64url'),
-    paymentSandbox:
-      given.paymentSandbox ?? stored.paymentSandbox ?? randomBytes(32).toString('base64url'),
-  };
-  if (secrets.session !== stored.session || secrets.paymentSandbox !== stored.paymentSandbox) {
+  const secrets = Object.fromEntries(
+    names.map((n) => [n, given[n] ?? stored[n] ?? randomBytes(32).toString('base64url')]),
+  ) as Config['secrets'];
+  if (names.some((n) => secrets[n] !== stored[n])) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }

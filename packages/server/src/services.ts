@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import type { Clock } from './lib/clock.ts';
 import type { DomainEventBus } from './lib/domain-events.ts';
+import type { Jobs } from './lib/jobs.ts';
 import { accountsRepo } from './modules/accounts/accounts.repo.ts';
 import { createAccountsService } from './modules/accounts/accounts.service.ts';
 import { catalogRepo } from './modules/catalog/catalog.repo.ts';
@@ -22,8 +23,9 @@ export function createServices(deps: {
   database: Database;
   clock: Clock;
   events: DomainEventBus;
+  jobs: Jobs;
 }) {
-  const { config, database, clock, events } = deps;
+  const { config, database, clock, events, jobs } = deps;
   const db = database.db;
   const accounts = createAccountsService({
     repo: accountsRepo(db),
@@ -39,7 +41,7 @@ export function createServices(deps: {
   const sandbox = createSandboxProvider({ secret: config.secrets.paymentSandbox });
   const providers: ReadonlyMap<string, PaymentProvider> = new Map([[sandbox.id, sandbox]]);
   const orders = createOrdersService({ repo: ordersRepo(db), catalog, lives, events, providers });
-  return { accounts, catalog, lives, social, orders, providers, sandbox, events, clock };
+  return { accounts, catalog, lives, social, orders, providers, sandbox, events, clock, jobs };
 }
 
 export type Services = ReturnType<typeof createServices>;

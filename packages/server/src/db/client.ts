@@ -13,9 +13,16 @@ export type Schema = typeof schema;
 /** The one database type services' repos see, whichever engine is underneath. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
+/** Plain SQL for libraries that bring their own (the job queue): text, `$n` values. */
+export interface RawSql {
+  /** Without values the text may hold several statements. */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number }>;
+}
+
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  raw: RawSql;
   close(): Promise<void>;
 }
 
@@ -32,7 +39,14 @@ export async function openDatabase(url: string | undefined, dataDir: string): Pr
       // An idle client lost its connection; the pool replaces it. Queries still report errors.
     });
     const db = drizzlePg(pool, { schema, casing: 'snake_case' }) as unknown as Db;
-    return { db, kind: 'postgres', close: () => pool.end() };
+    const raw: RawSql = {
+      async executeSql(text, values) {
+        const result = await pool.query(text, values);
+        const last = Array.isArray(result) ? (result.at(-1) as pg.QueryResult) : result;
+        return { rows: last?.rows ?? [], rowCount: last?.rowCount ?? 0 };
+      },
+    };
+    return { db, kind: 'postgres', raw, close: () => pool.end() };
   }
   let client: PGlite;
   if (url === 'memory://') {
@@ -43,7 +57,19 @@ export async function openDatabase(url: string | undefined, dataDir: string): Pr
     client = await PGlite.create(dir);
   }
   const db = drizzlePglite(client, { schema, casing: 'snake_case' }) as unknown as Db;
-  return { db, kind: 'pglite', close: () => client.close() };
+  const raw: RawSql = {
+    async executeSql(text, values) {
+      // PGlite's extended protocol takes one statement; its simple protocol takes several.
+      if (!values || values.length === 0) {
+        const results = await client.exec(text);
+        const last = results.at(-1);
+        return { rows: last?.rows ?? [], rowCount: last?.affectedRows ?? last?.rows.length ?? 0 };
+      }
+      const result = await client.query(text, values);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    },
+  };
+  return { db, kind: 'pglite', raw, close: () => client.close() };
 }
 
 export async function migrateDatabase(database: Database): Promise<void> {

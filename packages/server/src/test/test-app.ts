@@ -32,6 +32,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     secrets: {
       session: randomBytes(32).toString('hex'),
       paymentSandbox: randomBytes(32).toString('hex'),
+      carrierSandbox: randomBytes(32).toString('hex'),
     },
     sessionTtlDays: 30,
     bodyLimitBytes: 65_536,
@@ -45,6 +46,12 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
       wsConnectionsPerIp: 10_000,
     },
     roomTickMs: 50,
+    commerce: {
+      jobsPollSeconds: 0.5,
+      paymentHoldMinutes: 30,
+      carrierSandboxStepSeconds: 0,
+      webhookTimeoutMs: 2000,
+    },
     webDistDir: path.join(dataDir, 'no-web'),
     serveWeb: false,
     ...overrides,

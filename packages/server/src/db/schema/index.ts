@@ -3,3 +3,6 @@ export * from './catalog.ts';
 export * from './lives.ts';
 export * from './social.ts';
 export * from './orders.ts';
+export * from './flash.ts';
+export * from './fulfilment.ts';
+export * from './webhooks.ts';

@@ -12,6 +12,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { users } from './accounts.ts';
 import { products, shops } from './catalog.ts';
+import { flashOffers, liveCoupons } from './flash.ts';
 import { lives } from './lives.ts';
 
 export interface ShippingAddress {
@@ -34,7 +35,14 @@ export const orders = pgTable(
     liveId: uuid('live_id').references(() => lives.id, { onDelete: 'set null' }),
     status: text('status').notNull(),
     paymentMethod: text('payment_method').notNull(),
+    /** What the buyer pays: the lines' sum less `discountFen`. */
     totalFen: integer('total_fen').notNull(),
+    discountFen: integer('discount_fen').notNull().default(0),
+    /** Bought in a flash offer: its units go back to the offer while it is open. */
+    offerId: uuid('offer_id').references(() => flashOffers.id, { onDelete: 'set null' }),
+    couponId: uuid('coupon_id').references(() => liveCoupons.id, { onDelete: 'set null' }),
+    /** An unpaid online order gives its units back at this time; null: nothing held. */
+    holdExpiresAt: timestamp('hold_expires_at', { withTimezone: true }),
     currency: text('currency').notNull().default('CNY'),
     shippingAddress: jsonb('shipping_address').$type<ShippingAddress>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -45,6 +53,11 @@ export const orders = pgTable(
     index('orders_buyer_idx').on(t.buyerId, t.createdAt),
     index('orders_shop_idx').on(t.shopId, t.createdAt),
     index('orders_live_idx').on(t.liveId),
+    index('orders_offer_idx').on(t.offerId),
+    index('orders_hold_idx')
+      .on(t.holdExpiresAt)
+      .where(sql`${t.status} = 'placed' and ${t.holdExpiresAt} is not null`),
+    check('orders_discount_nonnegative', sql`${t.discountFen} >= 0`),
   ],
 );
 

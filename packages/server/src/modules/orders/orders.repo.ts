@@ -1,14 +1,39 @@
 import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import type { WebhookEventType } from '@cunbo/shared';
 import {
   idempotencyKeys,
+  orderEvents,
   orderItems,
   orders,
   payments,
   products,
   type ShippingAddress,
 } from '../../db/schema/index.ts';
+import { recordWebhookEvent } from '../webhooks/webhook-outbox.ts';
 import type { OrderStatus } from './orders.state.ts';
+
+/** Order statuses integrators hear about, and the webhook event each one is. */
+const WEBHOOK_FOR_STATUS: Partial<Record<OrderStatus, WebhookEventType>> = {
+  paid: 'order.paid',
+  packed: 'order.packed',
+  in_transit: 'order.shipped',
+  delivered: 'order.delivered',
+};
+
+/** What a webhook says about an order: enough to act on, the rest is one GET away. */
+function orderSummary(order: OrderRow, from: OrderStatus | null) {
+  return {
+    orderId: order.id,
+    shopId: order.shopId,
+    liveId: order.liveId,
+    status: order.status,
+    from,
+    total: order.totalFen,
+    currency: order.currency,
+    paymentMethod: order.paymentMethod,
+  };
+}
 
 export type OrderRow = typeof orders.$inferSelect;
 export type OrderItemRow = typeof orderItems.$inferSelect;
@@ -94,6 +119,24 @@ function ordersQueries(db: Db) {
         .insert(orderItems)
         .values(items.map((i) => ({ ...i, orderId: order!.id })))
         .returning();
+      await db
+        .insert(orderEvents)
+        .values({ orderId: order!.id, kind: 'status', code: order!.status });
+      await recordWebhookEvent(db, {
+        shopId: order!.shopId,
+        type: 'order.created',
+        at: order!.createdAt,
+        data: {
+          ...orderSummary(order!, null),
+          items: rows.map((r) => ({
+            productId: r.productId,
+            title: r.title,
+            unit: r.unit,
+            quantity: r.quantity,
+            price: r.priceFen,
+          })),
+        },
+      });
       return { order: order!, items: rows };
     },
     async insertPayment(values: typeof payments.$inferInsert): Promise<PaymentRow> {
@@ -127,14 +170,43 @@ function ordersQueries(db: Db) {
       const rows = await db.select().from(orders).where(eq(orders.id, id)).limit(1);
       return rows[0] ?? null;
     },
-    /** Moves the status only if it is still `from`, so two racing transitions cannot both win. */
-    async transition(id: string, from: OrderStatus, to: OrderStatus): Promise<OrderRow | null> {
+    /**
+     * Moves the status only if it is still `from`, so two racing transitions cannot both win.
+     * Writes the timeline entry and the webhook event with it: call it inside a transaction.
+     * `data` goes on the timeline (who, why, the parcel…).
+     */
+    async transition(
+      id: string,
+      from: OrderStatus,
+      to: OrderStatus,
+      data: Record<string, unknown> = {},
+    ): Promise<OrderRow | null> {
       const rows = await db
         .update(orders)
         .set({ status: to, updatedAt: sql`now()` })
         .where(and(eq(orders.id, id), eq(orders.status, from)))
         .returning();
-      return rows[0] ?? null;
+      const order = rows[0];
+      if (!order) return null;
+      await db.insert(orderEvents).values({ orderId: id, kind: 'status', code: to, data });
+      const type = WEBHOOK_FOR_STATUS[to];
+      if (type) {
+        await recordWebhookEvent(db, {
+          shopId: order.shopId,
+          type,
+          at: order.updatedAt,
+          data: { ...orderSummary(order, from), ...data },
+        });
+      }
+      return order;
+    },
+    /** The order's timeline, oldest first: status changes and tracking events. */
+    async eventsOf(orderId: string) {
+      return db
+        .select()
+        .from(orderEvents)
+        .where(eq(orderEvents.orderId, orderId))
+        .orderBy(orderEvents.at);
     },
     async itemsOf(orderIds: string[]): Promise<OrderItemRow[]> {
       if (orderIds.length === 0) return [];
