@@ -5,7 +5,6 @@ import {
   integer,
   pgTable,
   primaryKey,
-  text,
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
