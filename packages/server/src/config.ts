@@ -56,6 +56,7 @@ const schema = {
     PAYMENT_HOLD_MINUTES: { type: 'integer', minimum: 1, maximum: 1440, default: 30 },
     CARRIER_SANDBOX_STEP_SECONDS: { type: 'number', minimum: 0, maximum: 86400, default: 60 },
     WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 10000 },
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: { type: 'boolean' },
   },
 } as const;
 
@@ -98,6 +99,7 @@ interface RawEnv {
   PAYMENT_HOLD_MINUTES: number;
   CARRIER_SANDBOX_STEP_SECONDS: number;
   WEBHOOK_TIMEOUT_MS: number;
+  WEBHOOK_ALLOW_PRIVATE_TARGETS?: boolean;
 }
 
 export interface RateLimits {
@@ -164,6 +166,11 @@ export interface CommerceConfig {
   carrierSandboxStepSeconds: number;
   /** A webhook request that takes longer than this is a failed attempt. */
   webhookTimeoutMs: number;
+  /**
+   * Webhook URLs may point at loopback or private addresses. Undefined: only outside
+   * production (a seller could otherwise make the server call into its own network).
+   */
+  webhookAllowPrivateTargets?: boolean;
 }
 
 export const DEFAULT_COMMERCE: CommerceConfig = Object.freeze({
@@ -276,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       paymentHoldMinutes: raw.PAYMENT_HOLD_MINUTES,
       carrierSandboxStepSeconds: raw.CARRIER_SANDBOX_STEP_SECONDS,
       webhookTimeoutMs: raw.WEBHOOK_TIMEOUT_MS,
+      webhookAllowPrivateTargets: raw.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     }),
     webDistDir: raw.WEB_DIST_DIR ? path.resolve(raw.WEB_DIST_DIR) : defaultWebDist,
     serveWeb: raw.NODE_ENV === 'production',
