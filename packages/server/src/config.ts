@@ -57,6 +57,8 @@ const schema = {
     CARRIER_SANDBOX_STEP_SECONDS: { type: 'number', minimum: 0, maximum: 86400, default: 60 },
     WEBHOOK_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 10000 },
     WEBHOOK_ALLOW_PRIVATE_TARGETS: { type: 'boolean' },
+    WEBHOOK_RETRY_LIMIT: { type: 'integer', minimum: 0, maximum: 20, default: 12 },
+    WEBHOOK_RETRY_DELAY_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 5 },
   },
 } as const;
 
@@ -100,6 +102,8 @@ interface RawEnv {
   CARRIER_SANDBOX_STEP_SECONDS: number;
   WEBHOOK_TIMEOUT_MS: number;
   WEBHOOK_ALLOW_PRIVATE_TARGETS?: boolean;
+  WEBHOOK_RETRY_LIMIT: number;
+  WEBHOOK_RETRY_DELAY_SECONDS: number;
 }
 
 export interface RateLimits {
@@ -171,6 +175,11 @@ export interface CommerceConfig {
    * production (a seller could otherwise make the server call into its own network).
    */
   webhookAllowPrivateTargets?: boolean;
+  /**
+   * Retries of a failed webhook delivery, and the delay before the first one (then about
+   * doubled each time, with jitter). Undefined: 12 retries from 5 s, about 11 hours in all.
+   */
+  webhookRetries?: { limit: number; delaySeconds: number };
 }
 
 export const DEFAULT_COMMERCE: CommerceConfig = Object.freeze({
@@ -284,6 +293,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       carrierSandboxStepSeconds: raw.CARRIER_SANDBOX_STEP_SECONDS,
       webhookTimeoutMs: raw.WEBHOOK_TIMEOUT_MS,
       webhookAllowPrivateTargets: raw.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+      webhookRetries: {
+        limit: raw.WEBHOOK_RETRY_LIMIT,
+        delaySeconds: raw.WEBHOOK_RETRY_DELAY_SECONDS,
+      },
     }),
     webDistDir: raw.WEB_DIST_DIR ? path.resolve(raw.WEB_DIST_DIR) : defaultWebDist,
     serveWeb: raw.NODE_ENV === 'production',
