@@ -34,6 +34,15 @@ export const ERROR_CODES = [
   'INVALID_SDP',
   'UNSUPPORTED_CODEC',
   'PRECONDITION_FAILED',
+  'SOLD_OUT',
+  'LIMIT_REACHED',
+  'OFFER_NOT_STARTED',
+  'OFFER_ENDED',
+  'COUPONS_GONE',
+  'ALREADY_CLAIMED',
+  'COUPON_NOT_STARTED',
+  'COUPON_ENDED',
+  'COUPON_UNUSABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
