@@ -33,3 +33,31 @@ export async function recordWebhookEvent(
   });
   return id;
 }
+
+/** {@link recordWebhookEvent} for many events in one INSERT (a flash sale's batch of orders). */
+export async function recordWebhookEvents(
+  db: Db,
+  events: Array<{
+    shopId: string;
+    type: WebhookEventType;
+    data: Record<string, unknown>;
+    at?: Date;
+  }>,
+): Promise<string[]> {
+  if (events.length === 0) return [];
+  const rows = events.map((event) => {
+    const envelope: WebhookEnvelope = {
+      type: event.type,
+      timestamp: (event.at ?? new Date()).toISOString(),
+      data: event.data,
+    };
+    return {
+      id: `msg_${randomUUID().replaceAll('-', '')}`,
+      shopId: event.shopId,
+      type: event.type,
+      payload: envelope as unknown as Record<string, unknown>,
+    };
+  });
+  await db.insert(webhookEvents).values(rows);
+  return rows.map((r) => r.id);
+}
