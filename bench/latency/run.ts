@@ -1,0 +1,401 @@
+/**
+ * Glass-to-glass delay of live video, WebRTC (WHEP) and low-latency HLS, in one run against a
+ * real server process. A publisher page draws the wall clock into a canvas as a code
+ * (`bench/media-lib/clock-code.ts`) and goes on air with the studio's own publisher (WHIP);
+ * viewer pages play it with the live room's own player and read the clock back off every
+ * frame they present: delay = when the frame is on screen − the time drawn into it.
+ *
+ * Paths: `loopback` (publisher, WebRTC viewer and HLS viewer in one Chromium, next to the
+ * server) and `impaired` (the publisher in its own Chromium inside a network namespace behind
+ * `--rtt` ms and `--loss` % loss each way, viewers as before: both Chromiums share the wall
+ * clock). Needs root for the namespaces; `--paths loopback` does without.
+ *
+ *   npx tsx bench/latency/run.ts
+ *   npx tsx bench/latency/run.ts --paths loopback --server-env HLS_PART_SECONDS=0.2
+ *
+ * A benchmark, never a test: the figures depend on the machine. See docs/benchmarks.md.
+ */
+import { parseArgs } from 'node:util';
+import { delay, type ServerProcess } from '../../packages/server/src/test/process-harness.ts';
+import { launchBrowser, type Browser } from '../media-lib/browsers.ts';
+import {
+  missingTools,
+  PUBLISHER_NETNS,
+  PublisherPath,
+  SERVER_ADDRESS,
+  type Impairment,
+} from '../media-lib/netns.ts';
+import type { FrameSample } from '../media-lib/page-api.ts';
+import { openPublisher, openViewer, type ViewerPage } from '../media-lib/pages.ts';
+import { buildPages } from '../media-lib/pages-build.ts';
+import {
+  createSeller,
+  endLive,
+  hlsUrl,
+  startBenchServer,
+  startLive,
+  type Seller,
+} from '../media-lib/platform.ts';
+import {
+  CpuMeter,
+  loadAverage,
+  log as logAs,
+  machine,
+  localOrigins,
+  machineBusyPercent,
+  parseEnv,
+  percentiles,
+  processCpuSeconds,
+  round,
+  table,
+  writeResult,
+  type Percentiles,
+} from '../media-lib/report.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '10' },
+    port: { type: 'string', default: '3310' },
+    paths: { type: 'string', default: 'loopback,impaired' },
+    rtt: { type: 'string', default: '60' },
+    loss: { type: 'string', default: '2' },
+    /** Also an HLS viewer of the impaired publisher. */
+    'impaired-hls': { type: 'boolean', default: true },
+    'server-env': { type: 'string', multiple: true, default: [] },
+    out: { type: 'string' },
+  },
+});
+
+const log = (message: string) => logAs('bench/latency', message);
+function fail(message: string): never {
+  log(message);
+  process.exit(1);
+}
+function num(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) fail(`--${name} must be a number ≥ 0, got ${value}`);
+  return n;
+}
+
+const opt = {
+  seconds: num(args.seconds, 'seconds'),
+  warmupSeconds: num(args.warmup, 'warmup'),
+  port: num(args.port, 'port'),
+  paths: args.paths.split(',').map((p) => p.trim()),
+  rttMs: num(args.rtt, 'rtt'),
+  lossPercent: num(args.loss, 'loss'),
+  impairedHls: args['impaired-hls'],
+  serverEnv: parseEnv(args['server-env']),
+};
+for (const p of opt.paths)
+  if (p !== 'loopback' && p !== 'impaired') fail(`--paths: unknown path ${p}`);
+if (opt.port < 3310 || opt.port > 3319) log(`note: port ${opt.port} is outside 3310–3319`);
+
+/** p50 goals of issue #4; HLS has none, it is reported as it is. */
+const GOALS_MS = { loopback: 100, impaired: 400 } as const;
+
+interface Measured {
+  path: 'loopback' | 'impaired';
+  transport: 'webrtc' | 'hls';
+  network: string;
+  delayMs: Percentiles;
+  /** Frames the viewer presented in the window, and how many of them read back. */
+  framesPresented: number;
+  framesRead: number;
+  presentedPerSecond: number;
+  resolution: string;
+  goalP50Ms: number | null;
+  goalMet: boolean | null;
+  /** Per second of the window: median delay, to see drift (HLS catching up). */
+  p50PerSecond: Array<number | null>;
+  /** WebRTC only, over the window: the receiver's jitter buffer and what it saw. */
+  receiver: {
+    jitterBufferMs: number;
+    jitterBufferTargetMs: number;
+    rtpJitterMs: number | null;
+    freezes: number;
+    packetsLost: number;
+  } | null;
+}
+
+interface Watched {
+  name: string;
+  path: Measured['path'];
+  transport: Measured['transport'];
+  network: string;
+  viewer: ViewerPage;
+}
+
+/** Drops the warm-up frames, then keeps every frame presented during `seconds`. */
+async function collect(watched: Watched[]): Promise<Measured[]> {
+  await delay(opt.warmupSeconds * 1000);
+  for (const w of watched) await w.viewer.takeFrames();
+  const statsBefore = await Promise.all(watched.map((w) => w.viewer.stats()));
+  const kept = new Map<string, FrameSample[][]>(watched.map((w) => [w.name, []]));
+  for (let s = 0; s < opt.seconds; s++) {
+    await delay(1000);
+    const line: string[] = [];
+    for (const w of watched) {
+      const frames = await w.viewer.takeFrames();
+      kept.get(w.name)!.push(frames);
+      const p50 = percentiles(delays(frames)).p50;
+      line.push(`${w.name} ${p50 ?? '–'} ms (${frames.length} frames)`);
+    }
+    if (s % 5 === 4) log(`  ${s + 1} s: ${line.join(', ')}`);
+  }
+  const statsAfter = await Promise.all(watched.map((w) => w.viewer.stats()));
+  return watched.map((w, i) => {
+    const before = statsBefore[i];
+    const after = statsAfter[i];
+    const emitted =
+      before && after ? after.jitterBufferEmittedCount - before.jitterBufferEmittedCount : 0;
+    const receiver =
+      w.transport === 'webrtc' && before && after && emitted > 0
+        ? {
+            jitterBufferMs: round(
+              ((after.jitterBufferDelay - before.jitterBufferDelay) / emitted) * 1000,
+            ),
+            jitterBufferTargetMs: round(
+              ((after.jitterBufferTargetDelay - before.jitterBufferTargetDelay) / emitted) * 1000,
+            ),
+            rtpJitterMs: after.jitter === null ? null : round(after.jitter * 1000),
+            freezes: after.freezeCount - before.freezeCount,
+            packetsLost: after.packetsLost - before.packetsLost,
+          }
+        : null;
+    const perSecond = kept.get(w.name)!;
+    const frames = perSecond.flat();
+    const values = delays(frames);
+    const delayMs = percentiles(values);
+    const goal = w.transport === 'webrtc' ? GOALS_MS[w.path] : null;
+    const sizes = new Map<string, number>();
+    for (const f of frames)
+      sizes.set(`${f.width}×${f.height}`, (sizes.get(`${f.width}×${f.height}`) ?? 0) + 1);
+    return {
+      path: w.path,
+      transport: w.transport,
+      network: w.network,
+      delayMs,
+      framesPresented: frames.length,
+      framesRead: values.length,
+      presentedPerSecond: round(frames.length / opt.seconds),
+      resolution: [...sizes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '–',
+      goalP50Ms: goal,
+      goalMet: goal === null || delayMs.p50 === null ? null : delayMs.p50 < goal,
+      p50PerSecond: perSecond.map((f) => percentiles(delays(f)).p50),
+      receiver,
+    };
+  });
+}
+
+const delays = (frames: FrameSample[]) =>
+  frames.filter((f) => f.drawnAt !== null).map((f) => f.shownAt - f.drawnAt!);
+
+/** The live playlist's low-latency settings: what an HLS player holds back by. */
+async function hlsSettings(server: ServerProcess, url: string) {
+  const text = await (await fetch(`${server.url}${url}`)).text();
+  const attr = (tag: string) =>
+    text
+      .split('\n')
+      .find((l) => l.startsWith(`#${tag}:`))
+      ?.slice(tag.length + 2) ?? null;
+  return {
+    targetDuration: attr('EXT-X-TARGETDURATION'),
+    partInf: attr('EXT-X-PART-INF'),
+    serverControl: attr('EXT-X-SERVER-CONTROL'),
+  };
+}
+
+async function runLoopback(server: ServerProcess, seller: Seller, browser: Browser) {
+  const live = await startLive(server, seller, 'Latency on loopback');
+  log('loopback: the publisher goes on air (studio publisher, clock canvas)');
+  const origins = localOrigins(opt.port);
+  const publisher = await openPublisher(browser, origins.publisher, live, 'clock');
+  const webrtc = await openViewer(browser, origins.webrtcViewer, live, { decode: true });
+  const hls = await hlsUrl(server, live);
+  const hlsViewer = await openViewer(browser, origins.hlsViewer, live, { hls, decode: true });
+  log(
+    `loopback: WebRTC and HLS viewers playing; ${opt.warmupSeconds} s warm-up, then ${opt.seconds} s`,
+  );
+  const cpu = new CpuMeter();
+  const serverCpu = processCpuSeconds(server.pid);
+  const measured = await collect([
+    { name: 'WebRTC', path: 'loopback', transport: 'webrtc', network: 'loopback', viewer: webrtc },
+    { name: 'HLS', path: 'loopback', transport: 'hls', network: 'loopback', viewer: hlsViewer },
+  ]);
+  const machineBusy = cpu.percent();
+  const serverCpuPercent = round(((processCpuSeconds(server.pid) - serverCpu) / opt.seconds) * 100);
+  const publisherStats = await publisher.stats();
+  const settings = await hlsSettings(server, hls);
+  await Promise.all([webrtc.stop(), hlsViewer.stop(), publisher.stop()]);
+  await Promise.all([webrtc.page.close(), hlsViewer.page.close(), publisher.page.close()]);
+  await endLive(server, seller, live);
+  return {
+    measured,
+    machineBusyPercent: machineBusy,
+    serverCpuPercent,
+    publisherStats,
+    hlsSettings: settings,
+  };
+}
+
+async function runImpaired(
+  server: ServerProcess,
+  seller: Seller,
+  browser: Browser,
+  path: PublisherPath,
+) {
+  const oneWay = opt.rttMs / 2;
+  const impairment: Impairment = {
+    up: { delayMs: oneWay, lossPercent: opt.lossPercent },
+    down: { delayMs: oneWay, lossPercent: opt.lossPercent },
+  };
+  await path.impair(impairment);
+  const network = `${opt.rttMs} ms RTT, ${opt.lossPercent} % loss each way (publisher's path)`;
+  const live = await startLive(server, seller, 'Latency over an impaired path');
+  log(`impaired: the publisher, in namespace ${PUBLISHER_NETNS}, goes on air over ${network}`);
+  const origin = `http://${SERVER_ADDRESS}:${opt.port}`;
+  const publisherBrowser = await launchBrowser({
+    name: 'publisher',
+    netns: PUBLISHER_NETNS,
+    secureOrigins: [origin],
+  });
+  try {
+    const publisher = await openPublisher(publisherBrowser, origin, live, 'clock');
+    const origins = localOrigins(opt.port);
+    const webrtc = await openViewer(browser, origins.webrtcViewer, live, { decode: true });
+    const watched: Watched[] = [
+      { name: 'WebRTC', path: 'impaired', transport: 'webrtc', network, viewer: webrtc },
+    ];
+    if (opt.impairedHls) {
+      const hls = await hlsUrl(server, live);
+      const viewer = await openViewer(browser, origins.hlsViewer, live, { hls, decode: true });
+      watched.push({ name: 'HLS', path: 'impaired', transport: 'hls', network, viewer });
+    }
+    log(`impaired: viewers playing; ${opt.warmupSeconds} s warm-up, then ${opt.seconds} s`);
+    const cpu = new CpuMeter();
+    const serverCpu = processCpuSeconds(server.pid);
+    const measured = await collect(watched);
+    const machineBusy = cpu.percent();
+    const serverCpuPercent = round(
+      ((processCpuSeconds(server.pid) - serverCpu) / opt.seconds) * 100,
+    );
+    const publisherStats = await publisher.stats();
+    for (const w of watched) await w.viewer.stop();
+    await publisher.stop();
+    await endLive(server, seller, live);
+    return {
+      measured,
+      machineBusyPercent: machineBusy,
+      serverCpuPercent,
+      publisherStats,
+      impairment,
+    };
+  } finally {
+    await publisherBrowser.close();
+    await path.impair(null);
+  }
+}
+
+function describeRow(m: Measured): string {
+  return m.transport === 'webrtc' ? `WebRTC, ${m.path}` : `HLS, ${m.path}`;
+}
+
+async function main() {
+  if (opt.paths.includes('impaired')) {
+    const missing = missingTools();
+    if (missing) fail(`cannot build the impaired path: ${missing}. Use --paths loopback.`);
+  }
+  const busyBefore = await machineBusyPercent();
+  if (busyBefore > 10)
+    log(`warning: the machine is ${busyBefore} % busy before the run; the figures will suffer`);
+  const loadBefore = loadAverage();
+  const pagesDir = await buildPages();
+  const path = opt.paths.includes('impaired') ? PublisherPath.create() : null;
+  const server = await startBenchServer({
+    port: opt.port,
+    pagesDir,
+    extraHostAddress: path ? SERVER_ADDRESS : undefined,
+    env: opt.serverEnv,
+  });
+  const browser = await launchBrowser({ name: 'viewers' });
+  const phases: Record<string, unknown> = {};
+  const measured: Measured[] = [];
+  try {
+    const seller = await createSeller(server);
+    if (opt.paths.includes('loopback')) {
+      const r = await runLoopback(server, seller, browser);
+      phases.loopback = r;
+      measured.push(...r.measured);
+    }
+    if (path) {
+      const r = await runImpaired(server, seller, browser, path);
+      phases.impaired = r;
+      measured.push(...r.measured);
+    }
+  } catch (err) {
+    console.error(server.output().slice(-8000));
+    console.error(browser.errors.join('\n'));
+    throw err;
+  } finally {
+    await browser.close();
+    await server.stop();
+    await path?.destroy();
+  }
+  const output = {
+    bench: 'latency',
+    date: new Date().toISOString(),
+    command: `npx tsx bench/latency/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: machine(),
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadAverage(),
+    machineBusyBeforePercent: busyBefore,
+    options: opt,
+    results: measured,
+    phases,
+  };
+  writeResult('latency', output, args.out);
+  const ms = (v: number | null) => (v === null ? '–' : String(Math.round(v)));
+  console.error(
+    `\n${table(
+      [
+        '',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'samples',
+        'frames/s',
+        'picture',
+        'jitter buffer',
+        'goal p50',
+      ],
+      measured.map((m) => [
+        describeRow(m),
+        ms(m.delayMs.p50),
+        ms(m.delayMs.p95),
+        ms(m.delayMs.p99),
+        `${m.framesRead} of ${m.framesPresented}`,
+        String(m.presentedPerSecond),
+        m.resolution,
+        m.receiver ? `${Math.round(m.receiver.jitterBufferMs)} ms` : '–',
+        m.goalP50Ms === null ? '–' : `< ${m.goalP50Ms} ms ${m.goalMet ? 'met' : 'NOT met'}`,
+      ]),
+    )}`,
+  );
+  for (const [name, phase] of Object.entries(phases) as Array<
+    [string, { machineBusyPercent: number; serverCpuPercent: number }]
+  >) {
+    console.error(
+      `${name}: machine ${phase.machineBusyPercent} % busy (both cores), server ${phase.serverCpuPercent} % of a core`,
+    );
+  }
+  console.error(
+    `load average before ${loadBefore.join(' ')}, after ${output.loadAverageAfter.join(' ')}; machine busy before ${busyBefore} %`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,95 @@
+/**
+ * What the bench pages expose as `window.bench`, and the shapes they hand to Node through
+ * `page.evaluate`. Shared by the pages (browser) and the runners (Node); types only.
+ */
+
+/** The publisher's outbound video as its getStats() says, plus the path's estimate. */
+export interface PublisherVideoStats {
+  at: number;
+  frameWidth: number | null;
+  frameHeight: number | null;
+  framesPerSecond: number | null;
+  framesEncoded: number;
+  bytesSent: number;
+  packetsSent: number;
+  retransmittedBytesSent: number;
+  targetBitrate: number | null;
+  qualityLimitationReason: string | null;
+  /** Seconds spent limited by each reason since the encoder started. */
+  qualityLimitationDurations: Record<string, number>;
+  nackCount: number;
+  pliCount: number;
+  encoderImplementation: string | null;
+  codec: string | null;
+  /** From the selected candidate pair: Chromium's bandwidth estimate (bit/s). */
+  availableOutgoingBitrate: number | null;
+  roundTripTimeSeconds: number | null;
+  /** From the server's receiver reports (remote-inbound-rtp). */
+  fractionLost: number | null;
+}
+
+/** The viewer's inbound video as its getStats() says (WebRTC only). */
+export interface ViewerVideoStats {
+  at: number;
+  framesDecoded: number;
+  framesDropped: number;
+  framesReceived: number;
+  framesPerSecond: number | null;
+  frameWidth: number | null;
+  frameHeight: number | null;
+  freezeCount: number;
+  totalFreezesDuration: number;
+  pauseCount: number;
+  bytesReceived: number;
+  packetsLost: number;
+  packetsReceived: number;
+  nackCount: number;
+  pliCount: number;
+  /** RTP interarrival jitter, seconds. */
+  jitter: number | null;
+  jitterBufferDelay: number;
+  jitterBufferTargetDelay: number;
+  jitterBufferEmittedCount: number;
+}
+
+/** One picture the viewer's page presented (requestVideoFrameCallback). */
+export interface FrameSample {
+  /** Wall clock (epoch ms) at which the frame was expected on screen. */
+  shownAt: number;
+  /** The publisher's clock in the picture; null when the code did not read back. */
+  drawnAt: number | null;
+  width: number;
+  height: number;
+}
+
+export interface PublisherPageApi {
+  state(): { broadcast: string; camera: string; error: string | null };
+  /** Null until a peer connection with a video sender exists. */
+  stats(): Promise<PublisherVideoStats | null>;
+  stop(): Promise<void>;
+}
+
+export interface ViewerPageApi {
+  state(): { phase: string; transport: string | null };
+  /** Frames presented since the last call (taken: each sample is returned once). */
+  takeFrames(): FrameSample[];
+  /** Frames presented so far (all, kept or not). */
+  frameCount(): number;
+  stats(): Promise<ViewerVideoStats | null>;
+  stop(): Promise<void>;
+}
+
+/** Query parameters of the pages. */
+export interface PublisherPageParams {
+  whip: string;
+  token: string;
+  /** `clock`: a canvas with the clock code stands in for the camera; `camera`: getUserMedia. */
+  source: 'clock' | 'camera';
+}
+
+export interface ViewerPageParams {
+  whep: string;
+  hls: string;
+  /** Read the clock code off every presented frame. */
+  decode: boolean;
+}
