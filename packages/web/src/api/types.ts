@@ -146,6 +146,12 @@ export interface Order {
   paymentMethod: PaymentMethod | string;
   payment: Payment | null;
   shippingAddress: { name: string; phone: string; regionCode: string; line1: string };
+  /** Online payment: when the units go back on sale if still unpaid. */
+  holdExpiresAt?: string | null;
+  /** Fen taken off by a live coupon (0 without one). */
+  discount?: number;
+  offerId?: string | null;
+  couponId?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -154,6 +160,58 @@ export interface SandboxPaymentPage {
   payment: { id: string; provider: string; status: string; amount: number; currency: string };
   order: Order;
 }
+
+// ---------- flash sales and live coupons ----------
+
+export type OfferStatus = 'scheduled' | 'open' | 'sold_out' | 'ended';
+
+/** A limited-stock, limited-time offer in a live show (`GET /offers/:id`, `offer` events). */
+export interface OfferView {
+  id: string;
+  liveId: string;
+  shopId: string;
+  product: { id: string; title: string; unit: string; photoUrl: string | null };
+  /** Flash price, fen. */
+  price: number;
+  regularPrice: number;
+  currency: string;
+  quantity: number;
+  left: number;
+  perBuyerLimit: number;
+  holdSeconds: number;
+  startsAt: string;
+  endsAt: string;
+  status: OfferStatus;
+  /** Units the signed-in viewer holds or bought (REST reads only). */
+  mine?: number;
+}
+
+export interface OfferClaimResult {
+  order: Order;
+  offer: { id: string; left: number; status: OfferStatus };
+}
+
+export type CouponStatus = 'scheduled' | 'open' | 'gone' | 'ended';
+
+export interface CouponView {
+  id: string;
+  liveId: string;
+  shopId: string;
+  /** Fen off the order. */
+  discount: number;
+  /** The order must reach this (fen) for the coupon to apply. */
+  minSpend: number;
+  currency: string;
+  quota: number;
+  left: number;
+  startsAt: string;
+  endsAt: string;
+  usableUntil: string;
+  status: CouponStatus;
+  claimed?: boolean;
+}
+
+export type MyCoupon = CouponView & { usedByOrderId: string | null };
 
 export interface AppNotification {
   id: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Order } from '../../api/types.ts';
+import type { CouponView, OfferView, Order } from '../../api/types.ts';
 import type { LiveEvent } from '../../lib/event-sequencer.ts';
 import {
   CHAT_KEEP,
@@ -188,5 +188,91 @@ describe('roomReducer', () => {
     expect(back.stream).toBe('live');
     const ended = roomReducer(back, ev({ type: 'live', seq: 7, liveId: 'L', status: 'ended' }));
     expect(ended).toMatchObject({ status: 'ended', stream: 'offline' });
+  });
+
+  describe('flash offers and coupons', () => {
+    const offer = (over: Record<string, unknown> = {}) => ({
+      id: 'o1',
+      liveId: 'L',
+      shopId: 'S',
+      product: { id: 'p1', title: '玉米', unit: '斤', photoUrl: null },
+      price: 990,
+      regularPrice: 1500,
+      currency: 'CNY',
+      quantity: 3,
+      left: 3,
+      perBuyerLimit: 1,
+      holdSeconds: 300,
+      startsAt: '2026-06-01T12:00:00.000Z',
+      endsAt: '2026-06-01T12:01:00.000Z',
+      status: 'open',
+      ...over,
+    });
+    const coupon = (over: Record<string, unknown> = {}) => ({
+      id: 'c1',
+      liveId: 'L',
+      shopId: 'S',
+      discount: 500,
+      minSpend: 0,
+      currency: 'CNY',
+      quota: 2,
+      left: 2,
+      startsAt: '2026-06-01T12:00:00.000Z',
+      endsAt: '2026-06-01T12:10:00.000Z',
+      usableUntil: '2026-06-04T12:00:00.000Z',
+      status: 'open',
+      ...over,
+    });
+    const offerEvent = (seq: number, over: Record<string, unknown>) => ({
+      type: 'offer',
+      seq,
+      liveId: 'L',
+      offer: offer(over),
+    });
+
+    it('takes the open offers and coupons from the hello', () => {
+      const s = run({ ...hello, offers: [offer()], coupons: [coupon()] });
+      expect(s.offers.map((o) => o.id)).toEqual(['o1']);
+      expect(s.coupons.map((c) => c.id)).toEqual(['c1']);
+    });
+
+    it('follows units left down to sold out, and up again when a hold expires', () => {
+      let s = run(
+        hello,
+        offerEvent(4, { left: 2 }),
+        offerEvent(5, { left: 0, status: 'sold_out' }),
+      );
+      expect(s.offers[0]).toMatchObject({ left: 0, status: 'sold_out' });
+      s = roomReducer(s, ev(offerEvent(6, { left: 1, status: 'open' })));
+      expect(s.offers).toHaveLength(1);
+      expect(s.offers[0]).toMatchObject({ left: 1, status: 'open' });
+    });
+
+    it('keeps our own units and claimed coupons across room events', () => {
+      let s = run(hello);
+      s = roomReducer(s, {
+        type: 'seed-flash',
+        offers: [offer({ mine: 0 }) as OfferView],
+        coupons: [coupon() as CouponView],
+      });
+      s = roomReducer(s, {
+        type: 'offer-claimed',
+        offer: { id: 'o1', left: 2, status: 'open' },
+        quantity: 1,
+      });
+      expect(s.offers[0]).toMatchObject({ left: 2, mine: 1 });
+      s = roomReducer(s, { type: 'coupon-claimed', coupon: coupon({ left: 1 }) as CouponView });
+      s = roomReducer(s, ev(offerEvent(7, { left: 1 })));
+      s = roomReducer(s, ev({ type: 'coupon', seq: 8, liveId: 'L', coupon: coupon({ left: 0 }) }));
+      expect(s.offers[0]).toMatchObject({ left: 1, mine: 1 });
+      expect(s.coupons[0]).toMatchObject({ left: 0, claimed: true });
+    });
+
+    it('ignores malformed offer and coupon events', () => {
+      const s = run(hello, { type: 'offer', seq: 4, liveId: 'L', offer: { id: 'x' } });
+      expect(s.offers).toEqual([]);
+      const t = run(hello, { type: 'coupon', seq: 4, liveId: 'L' });
+      expect(t.coupons).toEqual([]);
+    });
   });
 });

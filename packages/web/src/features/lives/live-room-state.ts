@@ -1,5 +1,12 @@
 import type { LiveStatus, PinnedProductCard } from '@cunbo/shared';
-import type { Order, OrderStatus } from '../../api/types.ts';
+import type { CouponView, OfferStatus, OfferView, Order, OrderStatus } from '../../api/types.ts';
+import {
+  claimedOffer,
+  seedCoupons,
+  seedOffers,
+  upsertCoupon,
+  upsertOffer,
+} from '../flash/flash-state.ts';
 import type { HostOrderSummary, LiveEvent } from '../../lib/event-sequencer.ts';
 import { nextLikeTotal } from '../../lib/like-batcher.ts';
 
@@ -57,6 +64,10 @@ export interface RoomState {
   stream: 'live' | 'reconnecting' | 'offline' | null;
   /** When the last `stream` event arrived (a drop and a return may come in one batch). */
   streamAt: number | null;
+  /** The show's flash offers, newest start first (hello, `offer` events, REST reads). */
+  offers: OfferView[];
+  /** The show's live coupons, newest first (hello, `coupon` events, REST reads). */
+  coupons: CouponView[];
 }
 
 export const CHAT_KEEP = 150;
@@ -77,6 +88,8 @@ export const initialRoomState: RoomState = {
   missedSome: false,
   stream: null,
   streamAt: null,
+  offers: [],
+  coupons: [],
 };
 
 export type RoomAction =
@@ -87,7 +100,17 @@ export type RoomAction =
   | { type: 'status'; status: LiveStatus }
   | { type: 'pinned'; product: PinnedProductCard | null }
   /** Clears the error that arrived at `at` (a newer one stays). */
-  | { type: 'clear-error'; at?: number };
+  | { type: 'clear-error'; at?: number }
+  /** What `GET /lives/:id/offers` and `/coupons` said (with the viewer's own figures). */
+  | { type: 'seed-flash'; offers?: OfferView[]; coupons?: CouponView[] }
+  /** Our claim went through: the units left then, and what we now hold. */
+  | {
+      type: 'offer-claimed';
+      offer: { id: string; left: number; status: OfferStatus };
+      quantity: number;
+    }
+  /** A coupon we claimed (or were told we had already claimed). */
+  | { type: 'coupon-claimed'; coupon: CouponView };
 
 function withStock(
   card: PinnedProductCard | null,
@@ -152,8 +175,55 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
     case 'clear-error':
       if (action.at !== undefined && state.lastError?.at !== action.at) return state;
       return { ...state, lastError: null };
+    case 'seed-flash':
+      return {
+        ...state,
+        offers: action.offers ? seedOffers(state.offers, action.offers) : state.offers,
+        coupons: action.coupons ? seedCoupons(state.coupons, action.coupons) : state.coupons,
+      };
+    case 'offer-claimed':
+      return { ...state, offers: claimedOffer(state.offers, action.offer, action.quantity) };
+    case 'coupon-claimed':
+      return {
+        ...state,
+        coupons: upsertCoupon(state.coupons, { ...action.coupon, claimed: true }),
+      };
     case 'event':
-      return applyEvent(state, action.event, action.now);
+      return applyFlashEvent(applyEvent(state, action.event, action.now), action.event);
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isOffer = (v: unknown): v is OfferView =>
+  isRecord(v) && typeof v.id === 'string' && typeof v.left === 'number' && isRecord(v.product);
+const isCoupon = (v: unknown): v is CouponView =>
+  isRecord(v) && typeof v.id === 'string' && typeof v.left === 'number' && 'discount' in v;
+
+/**
+ * Flash offers and coupons: `offer` / `coupon` events carry the whole latest state, and the
+ * hello lists the open and scheduled ones. Read defensively: a room server older than the
+ * web app simply sends none.
+ */
+function applyFlashEvent(state: RoomState, event: LiveEvent): RoomState {
+  const e = event as unknown as Record<string, unknown>;
+  switch (e.type) {
+    case 'hello': {
+      const offers = Array.isArray(e.offers) ? e.offers.filter(isOffer) : [];
+      const coupons = Array.isArray(e.coupons) ? e.coupons.filter(isCoupon) : [];
+      return {
+        ...state,
+        offers: offers.reduce(upsertOffer, state.offers),
+        coupons: coupons.reduce(upsertCoupon, state.coupons),
+      };
+    }
+    case 'offer':
+      return isOffer(e.offer) ? { ...state, offers: upsertOffer(state.offers, e.offer) } : state;
+    case 'coupon':
+      return isCoupon(e.coupon)
+        ? { ...state, coupons: upsertCoupon(state.coupons, e.coupon) }
+        : state;
+    default:
+      return state;
   }
 }
 
