@@ -43,6 +43,10 @@ export const ERROR_CODES = [
   'COUPON_NOT_STARTED',
   'COUPON_ENDED',
   'COUPON_UNUSABLE',
+  'PARCEL_NOT_FOUND',
+  'WRONG_HUB',
+  'NOTHING_TO_PICK_UP',
+  'NOT_PACKED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
