@@ -220,3 +220,98 @@ export interface AppNotification {
   read: boolean;
   createdAt: string;
 }
+
+// ---------- after the show: board, parcels, township hubs, tracking ----------
+
+export type ShippingAddress = Order['shippingAddress'];
+
+export interface ParcelView {
+  id: string;
+  /** What the label's barcode and QR code carry and what the hub scans. */
+  code: string;
+  orderId: string;
+  shopId: string;
+  shopName: string;
+  hubId: string | null;
+  status: 'packed' | 'at_hub' | 'handed_over';
+  pickupId: string | null;
+  trackingNumber: string | null;
+  carrier: string | null;
+  recipient: { name: string; regionCode: string; regionName: string };
+  packedAt: string;
+  scannedInAt: string | null;
+}
+
+export interface BoardOrder {
+  id: string;
+  items: Array<{ title: string; unit: string; quantity: number }>;
+  total: number;
+  paymentMethod: PaymentMethod | string;
+  status: OrderStatus;
+}
+
+export interface ShopBoard {
+  toPack: {
+    byProduct: Array<{
+      productId: string;
+      title: string;
+      unit: string;
+      quantity: number;
+      orders: number;
+    }>;
+    byBuyer: Array<{
+      buyerId: string;
+      buyerName: string;
+      address: ShippingAddress;
+      orders: BoardOrder[];
+    }>;
+  };
+  packed: ParcelView[];
+  counts: { toPack: number; packed: number; atHub: number; inTransit: number; delivered: number };
+}
+
+export interface HubView {
+  id: string;
+  name: string;
+  regionCode: string;
+  regionName: string;
+  address: string;
+}
+
+export interface PickupView {
+  id: string;
+  hubId: string;
+  carrier: string;
+  status: 'open' | 'handed_over';
+  parcels: number;
+  carrierRef: string | null;
+  createdAt: string;
+  handedOverAt: string | null;
+}
+
+export interface HubDetail {
+  hub: HubView;
+  parcels: { expected: ParcelView[]; atHub: ParcelView[] };
+  pickups: PickupView[];
+}
+
+export interface ScanResponse {
+  parcel: ParcelView;
+  order: Order;
+  alreadyScanned?: boolean;
+}
+
+export type TrackingStep = 'picked_up' | 'in_transit' | 'out_for_delivery' | 'delivered';
+
+export interface TimelineEvent {
+  kind: 'status' | 'tracking';
+  /** An order status (kind `status`) or a tracking step (kind `tracking`). */
+  code: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+export interface OrderTimeline {
+  events: TimelineEvent[];
+  parcel: ParcelView | null;
+}

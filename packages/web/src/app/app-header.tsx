@@ -77,6 +77,16 @@ export function AppHeader() {
                     {t('menu.studio')}
                   </Link>
                 )}
+                {user.role === 'seller' && user.shopId && (
+                  <Link href="/studio/orders" role="menuitem" data-testid="menu-board">
+                    {t('fulfilment.menu.board')}
+                  </Link>
+                )}
+                {user.role === 'operator' && (
+                  <Link href="/hub" role="menuitem" data-testid="menu-hub">
+                    {t('fulfilment.menu.hub')}
+                  </Link>
+                )}
                 <button
                   type="button"
                   role="menuitem"

@@ -20,6 +20,13 @@ const StudioPage = lazy(() =>
 const LiveControlPage = lazy(() =>
   import('../features/studio/live-control-page.tsx').then((m) => ({ default: m.LiveControlPage })),
 );
+const BoardPage = lazy(() =>
+  import('../features/fulfilment/board-page.tsx').then((m) => ({ default: m.BoardPage })),
+);
+// The township hub's desk: only operators ever load it.
+const HubPage = lazy(() =>
+  import('../features/fulfilment/hub-page.tsx').then((m) => ({ default: m.HubPage })),
+);
 
 function NotFound() {
   const { t } = useTranslation();
@@ -53,6 +60,8 @@ function Shell() {
           <Route path="/pay/sandbox/:id">{(p) => <SandboxPayPage id={p.id} />}</Route>
           <Route path="/studio" component={StudioPage} />
           <Route path="/studio/lives/:id">{(p) => <LiveControlPage id={p.id} />}</Route>
+          <Route path="/studio/orders" component={BoardPage} />
+          <Route path="/hub" component={HubPage} />
           <Route component={NotFound} />
         </Switch>
       </Suspense>

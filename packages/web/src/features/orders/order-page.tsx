@@ -8,6 +8,7 @@ import { useApi } from '../../app/use-api.ts';
 import { Async, Button, ErrorNote, Loading } from '../../components/ui.tsx';
 import { formatMoney } from '../../lib/money.ts';
 import { formatDateTime } from '../../lib/time.ts';
+import { OrderTimeline } from '../fulfilment/order-timeline.tsx';
 import { canCancel, ORDER_STEPS, payAction, stepOf } from './order-status.ts';
 import { SignInRequired } from './orders-page.tsx';
 
@@ -29,13 +30,27 @@ export function OrderPage({ id }: { id: string }) {
         <Link href="/orders">‹ {t('orders.title')}</Link>
       </p>
       <Async state={order}>
-        {(d) => <OrderDetail order={d.order} onChange={(o) => order.setData({ order: o })} />}
+        {(d) => (
+          <OrderDetail
+            order={d.order}
+            onChange={(o) => order.setData({ order: o })}
+            onMoved={order.reload}
+          />
+        )}
       </Async>
     </main>
   );
 }
 
-function OrderDetail({ order, onChange }: { order: Order; onChange: (o: Order) => void }) {
+function OrderDetail({
+  order,
+  onChange,
+  onMoved,
+}: {
+  order: Order;
+  onChange: (o: Order) => void;
+  onMoved: () => void;
+}) {
   const { t, i18n } = useTranslation();
   const { user } = useSession();
   const [, navigate] = useLocation();
@@ -85,19 +100,25 @@ function OrderDetail({ order, onChange }: { order: Order; onChange: (o: Order) =
           {t(`orderStatus.${order.status}`)}
         </p>
         <p className="muted">{t(`orderStatusHint.${order.status}`)}</p>
-        {step >= 0 && (
-          <ol className="steps" aria-label={t('order.progress')}>
-            {ORDER_STEPS.map((s, i) => (
-              <li
-                key={s}
-                className={i < step ? 'done' : i === step ? 'current' : ''}
-                aria-current={i === step ? 'step' : undefined}
-              >
-                {t(`orderSteps.${s}`)}
-              </li>
-            ))}
-          </ol>
-        )}
+        <OrderTimeline
+          order={order}
+          onMoved={onMoved}
+          fallback={
+            step >= 0 && (
+              <ol className="steps" aria-label={t('order.progress')}>
+                {ORDER_STEPS.map((s, i) => (
+                  <li
+                    key={s}
+                    className={i < step ? 'done' : i === step ? 'current' : ''}
+                    aria-current={i === step ? 'step' : undefined}
+                  >
+                    {t(`orderSteps.${s}`)}
+                  </li>
+                ))}
+              </ol>
+            )
+          }
+        />
       </section>
 
       <section className="card">
