@@ -6,6 +6,7 @@ import type { AppNotification } from '../../api/types.ts';
 import { ErrorNote } from '../../components/ui.tsx';
 import { timeAgo } from '../../lib/time.ts';
 import { Icon } from '../../components/icons.tsx';
+import { trackingNotice } from '../fulfilment/notices.ts';
 
 const POLL_MS = 30_000;
 
@@ -109,17 +110,29 @@ export function NotificationBell() {
           <ul>
             {feed?.notifications.map((n) => {
               const liveId = str(n.data.liveId);
+              const tracking = trackingNotice(n);
               const text =
                 n.type === 'live.started'
                   ? t('notifications.liveStarted', {
                       shop: str(n.data.shopName),
                       title: str(n.data.title),
                     })
-                  : t('notifications.other');
+                  : tracking
+                    ? t(`fulfilment.notify.${tracking.step}`, { shop: tracking.shopName })
+                    : t('notifications.other');
               return (
-                <li key={n.id} className={n.read ? '' : 'unread'} data-testid="notification-item">
+                <li
+                  key={n.id}
+                  className={n.read ? '' : 'unread'}
+                  data-testid="notification-item"
+                  data-type={n.type}
+                >
                   {liveId ? (
                     <Link href={`/lives/${liveId}`} onClick={() => setOpen(false)}>
+                      {text}
+                    </Link>
+                  ) : tracking ? (
+                    <Link href={`/orders/${tracking.orderId}`} onClick={() => setOpen(false)}>
                       {text}
                     </Link>
                   ) : (
