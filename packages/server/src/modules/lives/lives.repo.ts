@@ -1,6 +1,8 @@
 import { and, asc, desc, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import type { WebhookEventType } from '@cunbo/shared';
 import type { Db } from '../../db/client.ts';
 import { follows, liveProducts, livePins, lives, products, shops } from '../../db/schema/index.ts';
+import { recordWebhookEvent } from '../webhooks/webhook-outbox.ts';
 import type { ReplayTimeline } from './lives.replay.ts';
 
 export type LiveRow = typeof lives.$inferSelect;
@@ -38,18 +40,43 @@ export function livesRepo(db: Db) {
       const rows = await db.select().from(lives).where(eq(lives.streamKey, streamKey)).limit(1);
       return rows[0] ?? null;
     },
-    /** Moves the status only if it is still `from`: two clicks on "Go live" start it once. */
+    /**
+     * Moves the status only if it is still `from`: two clicks on "Go live" start it once.
+     * With `webhook`, the integrators' event (live.started, live.ended) is written to the
+     * outbox in the same transaction: it exists if and only if the change committed.
+     */
     async transition(
       id: string,
       from: LiveRow['status'],
       values: Partial<typeof lives.$inferInsert>,
+      webhook?: Extract<WebhookEventType, `live.${string}`>,
     ): Promise<LiveRow | null> {
-      const rows = await db
-        .update(lives)
-        .set(values)
-        .where(and(eq(lives.id, id), eq(lives.status, from)))
-        .returning();
-      return rows[0] ?? null;
+      return db.transaction(async (tx) => {
+        const rows = await tx
+          .update(lives)
+          .set(values)
+          .where(and(eq(lives.id, id), eq(lives.status, from)))
+          .returning();
+        const live = rows[0];
+        if (!live) return null;
+        if (webhook) {
+          await recordWebhookEvent(tx as unknown as Db, {
+            shopId: live.shopId,
+            type: webhook,
+            at: (webhook === 'live.started' ? live.startedAt : live.endedAt) ?? undefined,
+            data: {
+              liveId: live.id,
+              shopId: live.shopId,
+              title: live.title,
+              status: live.status,
+              from,
+              startedAt: live.startedAt?.toISOString() ?? null,
+              endedAt: live.endedAt?.toISOString() ?? null,
+            },
+          });
+        }
+        return live;
+      });
     },
     async productIdsOf(liveId: string): Promise<string[]> {
       const rows = await db

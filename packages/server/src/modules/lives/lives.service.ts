@@ -162,6 +162,7 @@ export function createLivesService(deps: {
       id,
       live.status,
       to === 'live' ? { status: to, startedAt: now } : { status: to, endedAt: now },
+      to === 'live' ? 'live.started' : 'live.ended',
     );
     if (!moved) throw new AppError('CONFLICT', 'The show changed meanwhile, try again', 409);
     return { live: moved, shop };
