@@ -5,6 +5,7 @@ import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
 import type { Media } from './media/media.service.ts';
 import { mediaRoutes } from './media/media.routes.ts';
+import { flashRoutes } from './modules/flash/flash.routes.ts';
 import { livesRoutes } from './modules/lives/lives.routes.ts';
 import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { paymentsRoutes } from './modules/payments/payments.routes.ts';
@@ -40,6 +41,7 @@ export async function registerRoutes(
   await api.register(mediaRoutes, { media: deps.media });
   socialRoutes(api, { social: services.social });
   ordersRoutes(api, { orders: services.orders, config });
+  flashRoutes(api, { flash: services.flash, config });
   await paymentsRoutes(api, {
     orders: services.orders,
     providers: services.providers,

@@ -1,4 +1,4 @@
-import type { Config } from './config.ts';
+import { DEFAULT_COMMERCE, type Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import type { Clock } from './lib/clock.ts';
 import type { DomainEventBus } from './lib/domain-events.ts';
@@ -8,6 +8,8 @@ import { createAccountsService } from './modules/accounts/accounts.service.ts';
 import { catalogRepo } from './modules/catalog/catalog.repo.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { createPhotoStore } from './modules/catalog/photo-store.ts';
+import { flashRepo } from './modules/flash/flash.repo.ts';
+import { createFlashService } from './modules/flash/flash.service.ts';
 import { livesRepo } from './modules/lives/lives.repo.ts';
 import { createLivesService } from './modules/lives/lives.service.ts';
 import { ordersRepo } from './modules/orders/orders.repo.ts';
@@ -40,8 +42,40 @@ export function createServices(deps: {
   const social = createSocialService({ repo: socialRepo(db), catalog, events });
   const sandbox = createSandboxProvider({ secret: config.secrets.paymentSandbox });
   const providers: ReadonlyMap<string, PaymentProvider> = new Map([[sandbox.id, sandbox]]);
-  const orders = createOrdersService({ repo: ordersRepo(db), catalog, lives, events, providers });
-  return { accounts, catalog, lives, social, orders, providers, sandbox, events, clock, jobs };
+  const commerce = config.commerce ?? DEFAULT_COMMERCE;
+  const orders = createOrdersService({
+    repo: ordersRepo(db),
+    catalog,
+    lives,
+    events,
+    providers,
+    clock,
+    jobs,
+    holdMinutes: commerce.paymentHoldMinutes,
+  });
+  const flash = createFlashService({
+    repo: flashRepo(db),
+    orders,
+    catalog,
+    lives,
+    events,
+    clock,
+    jobs,
+    providers,
+  });
+  return {
+    accounts,
+    catalog,
+    lives,
+    social,
+    orders,
+    flash,
+    providers,
+    sandbox,
+    events,
+    clock,
+    jobs,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

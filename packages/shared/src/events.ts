@@ -15,6 +15,8 @@ export const SERVER_EVENT_TYPES = [
   'soldout',
   'live',
   'stream',
+  'offer',
+  'coupon',
   'batch',
   'pong',
   'error',
@@ -44,6 +46,49 @@ export interface PinnedProductCard {
   photoUrl: string | null;
 }
 
+/** A flash offer as everyone sees it (`GET /offers/:id` adds `mine` for the signed-in buyer). */
+export interface OfferView {
+  id: string;
+  liveId: string;
+  shopId: string;
+  product: { id: string; title: string; unit: string; photoUrl: string | null };
+  /** Offer price, fen. */
+  price: number;
+  /** The product's ordinary price, fen. */
+  regularPrice: number;
+  currency: string;
+  quantity: number;
+  /** Units nobody holds or bought yet. Goes up again when an unpaid hold expires. */
+  left: number;
+  perBuyerLimit: number;
+  holdSeconds: number;
+  startsAt: string;
+  endsAt: string;
+  status: 'scheduled' | 'open' | 'sold_out' | 'ended';
+  /** Units the signed-in viewer holds or bought (HTTP only). */
+  mine?: number;
+}
+
+/** A live coupon: `quota` of them, one per buyer, usable on the shop's orders. */
+export interface CouponView {
+  id: string;
+  liveId: string;
+  shopId: string;
+  /** Fen off the order. */
+  discount: number;
+  /** The order's lines must reach this (fen). */
+  minSpend: number;
+  currency: string;
+  quota: number;
+  left: number;
+  startsAt: string;
+  endsAt: string;
+  usableUntil: string;
+  status: 'scheduled' | 'open' | 'gone' | 'ended';
+  /** The signed-in viewer has one (HTTP only). */
+  claimed?: boolean;
+}
+
 /** Payloads of room events, by type. */
 export interface RoomEventPayloads {
   chat: { id: string; text: string; author: ChatAuthor; at: string };
@@ -63,6 +108,13 @@ export interface RoomEventPayloads {
   live: { status: LiveStatus };
   /** The host's video: on air, dropped and awaited, or gone. */
   stream: { state: 'live' | 'reconnecting' | 'offline' };
+  /**
+   * A flash offer was made, started, closed, or its `left` changed: its latest state, at
+   * most one per offer per room tick.
+   */
+  offer: { offer: Omit<OfferView, 'mine'> };
+  /** A live coupon was made, started, ended, or its `left` changed. */
+  coupon: { coupon: Omit<CouponView, 'claimed'> };
 }
 
 export type RoomEventType = keyof RoomEventPayloads;
@@ -103,6 +155,10 @@ export interface HelloEvent {
   stream: 'live' | 'reconnecting' | 'offline' | null;
   /** On a first join: the last chat lines, oldest first (their `seq` is at most `seq`). */
   recentChat: Array<Extract<RoomEvent, { type: 'chat' }>>;
+  /** The show's flash offers that are open or not started yet. */
+  offers: Array<Omit<OfferView, 'mine'>>;
+  /** The show's live coupons that are open or not started yet. */
+  coupons: Array<Omit<CouponView, 'claimed'>>;
 }
 
 export type ClientEvent =

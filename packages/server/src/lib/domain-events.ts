@@ -1,4 +1,4 @@
-import type { PinnedProductCard } from '@cunbo/shared';
+import type { CouponView, OfferView, PinnedProductCard } from '@cunbo/shared';
 import type { OrderView } from '../modules/orders/orders.service.ts';
 
 /**
@@ -24,6 +24,10 @@ export interface DomainEvents {
   /** Paid, cancelled, refunded…: the order as it is now. */
   'order.updated': { order: OrderView; from: string };
   'product.stock': { productId: string; stock: number };
+  /** A flash offer was made, started, closed, or units were taken or given back. */
+  'offer.changed': { offer: Omit<OfferView, 'mine'> };
+  /** A live coupon was made, started, ended, or claimed. */
+  'coupon.changed': { coupon: Omit<CouponView, 'claimed'> };
 }
 
 export type DomainEventName = keyof DomainEvents;

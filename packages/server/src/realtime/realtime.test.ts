@@ -79,6 +79,8 @@ describe('live room', () => {
         missedTooMany: false,
         recentChat: [],
         stream: null,
+        offers: [],
+        coupons: [],
       });
       expect(helloOf(viewer).viewers).toBeGreaterThanOrEqual(1);
       await closeAll();

@@ -118,6 +118,33 @@ export async function createRealtime(deps: {
     if (e.order.liveId) await publish(e.order.liveId, { type: 'order', order: e.order }, 'host');
   });
   events.on('live.stream', (e) => publish(e.liveId, { type: 'stream', state: e.state }));
+
+  // A flash sale changes `left` hundreds of times a second: each offer (and coupon) goes out
+  // at most once per room tick, in its latest state.
+  const latest = new Map<
+    string,
+    { liveId: string; event: { type: string } & Record<string, unknown> }
+  >();
+  let coalesce: NodeJS.Timeout | null = null;
+  const publishLatest = (
+    key: string,
+    liveId: string,
+    event: { type: string } & Record<string, unknown>,
+  ) => {
+    latest.set(key, { liveId, event });
+    coalesce ??= setTimeout(() => {
+      coalesce = null;
+      const due = [...latest.values()];
+      latest.clear();
+      for (const { liveId: id, event: e } of due) void publish(id, e);
+    }, config.roomTickMs);
+  };
+  events.on('offer.changed', ({ offer }) =>
+    publishLatest(`offer:${offer.id}`, offer.liveId, { type: 'offer', offer }),
+  );
+  events.on('coupon.changed', ({ coupon }) =>
+    publishLatest(`coupon:${coupon.id}`, coupon.liveId, { type: 'coupon', coupon }),
+  );
   events.on('product.stock', async (e) =>
     announceStock(e.productId, e.stock, await services.lives.openLivesWithProduct(e.productId)),
   );
@@ -360,6 +387,10 @@ export async function createRealtime(deps: {
               .map((json) => JSON.parse(json) as HelloEvent['recentChat'][number])
               .slice(-RECENT_CHAT_LINES);
             const lastStream = recent.findLast((json) => json.includes('"type":"stream"'));
+            const [offers, coupons] = await Promise.all([
+              services.flash.roomOffers(liveId),
+              services.flash.roomCoupons(liveId),
+            ]);
             const stream = lastStream
               ? (JSON.parse(lastStream) as { state: HelloEvent['stream'] }).state
               : null;
@@ -376,6 +407,8 @@ export async function createRealtime(deps: {
               missedTooMany: since !== undefined && !history.complete,
               recentChat,
               stream,
+              offers,
+              coupons,
             };
             room.sendTo(client, JSON.stringify(hello));
             if (history.events.length > 0) {
@@ -396,6 +429,7 @@ export async function createRealtime(deps: {
       );
     },
     async close() {
+      if (coalesce) clearTimeout(coalesce);
       for (const timer of closers.values()) clearTimeout(timer);
       closers.clear();
       for (const room of rooms.values()) {

@@ -1,8 +1,12 @@
-import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { WebhookEventType } from '@cunbo/shared';
 import {
+  couponClaims,
+  flashBuyers,
+  flashOffers,
   idempotencyKeys,
+  liveCoupons,
   orderEvents,
   orderItems,
   orders,
@@ -10,7 +14,7 @@ import {
   products,
   type ShippingAddress,
 } from '../../db/schema/index.ts';
-import { recordWebhookEvent } from '../webhooks/webhook-outbox.ts';
+import { recordWebhookEvent, recordWebhookEvents } from '../webhooks/webhook-outbox.ts';
 import type { OrderStatus } from './orders.state.ts';
 
 /** Order statuses integrators hear about, and the webhook event each one is. */
@@ -22,7 +26,7 @@ const WEBHOOK_FOR_STATUS: Partial<Record<OrderStatus, WebhookEventType>> = {
 };
 
 /** What a webhook says about an order: enough to act on, the rest is one GET away. */
-function orderSummary(order: OrderRow, from: OrderStatus | null) {
+export function orderSummary(order: OrderRow, from: OrderStatus | null) {
   return {
     orderId: order.id,
     shopId: order.shopId,
@@ -49,7 +53,7 @@ export interface TakenStock {
   stockAfter: number;
 }
 
-function ordersQueries(db: Db) {
+export function ordersQueries(db: Db) {
   return {
     async findIdempotencyKey(userId: string, key: string) {
       const rows = await db
@@ -93,6 +97,160 @@ function ordersQueries(db: Db) {
           stockAfter: products.stock,
         });
       return rows[0] ?? null;
+    },
+    /**
+     * Units of a flash order go back to its offer while the offer is open (the room sees
+     * `left` go up); returns false when the offer has closed, and the units go to the product.
+     */
+    async giveBackToOffer(offerId: string, buyerId: string, quantity: number): Promise<boolean> {
+      const rows = await db
+        .update(flashOffers)
+        .set({ taken: sql`${flashOffers.taken} - ${quantity}` })
+        .where(and(eq(flashOffers.id, offerId), isNull(flashOffers.closedAt)))
+        .returning({ id: flashOffers.id });
+      await db
+        .update(flashBuyers)
+        .set({ units: sql`greatest(${flashBuyers.units} - ${quantity}, 0)` })
+        .where(and(eq(flashBuyers.offerId, offerId), eq(flashBuyers.buyerId, buyerId)));
+      return rows.length === 1;
+    },
+    /** The buyer's claim of a coupon with the coupon, for an order to use it. */
+    async couponClaimOf(couponId: string, userId: string) {
+      const rows = await db
+        .select({ coupon: liveCoupons, orderId: couponClaims.orderId })
+        .from(couponClaims)
+        .innerJoin(liveCoupons, eq(liveCoupons.id, couponClaims.couponId))
+        .where(and(eq(couponClaims.couponId, couponId), eq(couponClaims.userId, userId)))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    /** Marks the claim used by the order, only if no other order uses it. */
+    async useCoupon(couponId: string, userId: string, orderId: string): Promise<boolean> {
+      const rows = await db
+        .update(couponClaims)
+        .set({ orderId })
+        .where(
+          and(
+            eq(couponClaims.couponId, couponId),
+            eq(couponClaims.userId, userId),
+            isNull(couponClaims.orderId),
+          ),
+        )
+        .returning({ couponId: couponClaims.couponId });
+      return rows.length === 1;
+    },
+    /** The order left: its buyer may use the coupon again. */
+    async releaseCoupon(couponId: string, orderId: string): Promise<void> {
+      await db
+        .update(couponClaims)
+        .set({ orderId: null })
+        .where(and(eq(couponClaims.couponId, couponId), eq(couponClaims.orderId, orderId)));
+    },
+    /** Unpaid orders whose hold ends before `until`, soonest first. */
+    async heldOrders(until: Date, limit: number) {
+      return db
+        .select({ id: orders.id, holdExpiresAt: orders.holdExpiresAt })
+        .from(orders)
+        .where(
+          and(
+            eq(orders.status, 'placed'),
+            isNotNull(orders.holdExpiresAt),
+            lte(orders.holdExpiresAt, until),
+          ),
+        )
+        .orderBy(asc(orders.holdExpiresAt))
+        .limit(limit);
+    },
+    /** Idempotency keys already used, among these (user, key) pairs. */
+    async findIdempotencyKeys(pairs: Array<{ userId: string; key: string }>) {
+      if (pairs.length === 0) return [];
+      return db
+        .select()
+        .from(idempotencyKeys)
+        .where(
+          sql`(${idempotencyKeys.userId}, ${idempotencyKeys.key}) in (select * from unnest(${sql.param(
+            pairs.map((p) => p.userId),
+          )}::uuid[], ${sql.param(pairs.map((p) => p.key))}::text[]))`,
+        );
+    },
+    /**
+     * Writes many single-line orders at once, with their lines, timelines, `order.created`
+     * events, idempotency keys and pending payments: a handful of multi-row INSERTs, however
+     * many orders. Returns false when one of the keys was taken meanwhile (nothing is kept:
+     * the caller throws and its transaction rolls back).
+     */
+    async insertOrdersBatch(
+      batch: Array<{
+        order: typeof orders.$inferInsert & { id: string; createdAt: Date };
+        item: Omit<typeof orderItems.$inferInsert, 'orderId'>;
+        key: { userId: string; key: string; requestHash: string };
+        payment: { provider: string } | null;
+      }>,
+    ): Promise<{ orders: OrderRow[]; items: OrderItemRow[]; payments: PaymentRow[] } | null> {
+      if (batch.length === 0) return { orders: [], items: [], payments: [] };
+      const orderRows = await db
+        .insert(orders)
+        .values(batch.map((b) => ({ ...b.order, updatedAt: b.order.createdAt })))
+        .returning();
+      const itemRows = await db
+        .insert(orderItems)
+        .values(batch.map((b) => ({ ...b.item, orderId: b.order.id })))
+        .returning();
+      const keys = await db
+        .insert(idempotencyKeys)
+        .values(batch.map((b) => ({ ...b.key, orderId: b.order.id })))
+        .onConflictDoNothing()
+        .returning({ key: idempotencyKeys.key });
+      if (keys.length !== batch.length) return null;
+      await db.insert(orderEvents).values(
+        orderRows.map((o) => ({
+          orderId: o.id,
+          kind: 'status' as const,
+          code: o.status,
+          at: o.createdAt,
+        })),
+      );
+      const itemOf = new Map(itemRows.map((i) => [i.orderId, i]));
+      await recordWebhookEvents(
+        db,
+        orderRows.map((o) => {
+          const i = itemOf.get(o.id)!;
+          return {
+            shopId: o.shopId,
+            type: 'order.created' as const,
+            at: o.createdAt,
+            data: {
+              ...orderSummary(o, null),
+              items: [
+                {
+                  productId: i.productId,
+                  title: i.title,
+                  unit: i.unit,
+                  quantity: i.quantity,
+                  price: i.priceFen,
+                },
+              ],
+            },
+          };
+        }),
+      );
+      const paying = batch.filter((b) => b.payment);
+      const paymentRows =
+        paying.length === 0
+          ? []
+          : await db
+              .insert(payments)
+              .values(
+                paying.map((b) => ({
+                  orderId: b.order.id,
+                  provider: b.payment!.provider,
+                  status: 'pending' as const,
+                  amountFen: b.order.totalFen,
+                  currency: b.order.currency ?? 'CNY',
+                })),
+              )
+              .returning();
+      return { orders: orderRows, items: itemRows, payments: paymentRows };
     },
     async giveBackStock(productId: string, quantity: number): Promise<number | null> {
       const rows = await db

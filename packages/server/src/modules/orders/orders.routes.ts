@@ -17,6 +17,10 @@ export function ordersRoutes(
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const { orders, config } = deps;
   const tags = ['orders'];
+  // Holds that ended while the server was down end now; the others get their job again.
+  app.addHook('onReady', async () => {
+    await orders.resumeHolds();
+  });
 
   api.post(
     '/orders',
@@ -32,17 +36,7 @@ export function ordersRoutes(
     },
     async (request, reply) => {
       const actor = requireActor(request);
-      const key = request.headers['idempotency-key'];
-      if (typeof key !== 'string' || key.length === 0) {
-        throw new AppError(
-          'IDEMPOTENCY_KEY_REQUIRED',
-          'Send an Idempotency-Key header so a retry never orders twice',
-          400,
-          {
-            field: 'header.idempotency-key',
-          },
-        );
-      }
+      const key = idempotencyKeyOf(request.headers);
       const { order, replayed } = await orders.placeOrder(actor, key, request.body);
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.status(201).send({ order });
@@ -130,4 +124,18 @@ export function ordersRoutes(
       ),
     }),
   );
+}
+
+/** The Idempotency-Key header, required on every request that creates an order. */
+export function idempotencyKeyOf(headers: Record<string, unknown>): string {
+  const key = headers['idempotency-key'];
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new AppError(
+      'IDEMPOTENCY_KEY_REQUIRED',
+      'Send an Idempotency-Key header so a retry never orders twice',
+      400,
+      { field: 'header.idempotency-key' },
+    );
+  }
+  return key;
 }

@@ -10,7 +10,7 @@ const PaymentMethodSchema = Type.Enum(PAYMENT_METHODS, {
     '`cod`: cash on delivery; `sandbox`: the built-in test provider (where Alipay or WeChat Pay plug in)',
 });
 
-const Address = Type.Object(
+export const Address = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: LIMITS.addressNameMax, pattern: '\\S' }),
     phone: Type.String({ pattern: '^\\+?[0-9][0-9 -]{4,18}[0-9]$', maxLength: LIMITS.phoneMax }),
@@ -32,6 +32,9 @@ export const OrderBody = Type.Object(
     shippingAddress: Address,
     paymentMethod: PaymentMethodSchema,
     liveId: Type.Optional(Uuid('The live show or replay the order came from')),
+    couponId: Type.Optional(
+      Uuid('A live coupon the buyer claimed for this shop (`GET /me/coupons`)'),
+    ),
   },
   { additionalProperties: false },
 );
@@ -62,9 +65,15 @@ export const OrderSchema = Type.Object({
       subtotal: Type.Integer(),
     }),
   ),
-  total: Type.Integer({ description: 'In fen' }),
+  total: Type.Integer({ description: 'In fen: the lines less `discount`' }),
+  discount: Type.Integer({ description: 'Fen taken off by a live coupon' }),
   currency: Type.String(),
   paymentMethod: Type.String(),
+  offerId: Nullable(Uuid('The flash offer the order was won in')),
+  couponId: Nullable(Uuid('The live coupon used')),
+  holdExpiresAt: Nullable(
+    Timestamp('While unpaid (`placed`): when the order is cancelled and its units go back on sale'),
+  ),
   payment: Nullable(
     Type.Object({
       id: Uuid(),

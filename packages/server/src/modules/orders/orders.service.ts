@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { AppError, type PaymentMethod } from '@cunbo/shared';
+import type { Clock } from '../../lib/clock.ts';
 import type { DomainEventBus } from '../../lib/domain-events.ts';
+import type { Jobs } from '../../lib/jobs.ts';
 import { assertTransition } from '../../lib/state-machine.ts';
 import type { Actor } from '../accounts/accounts.service.ts';
 import type { CatalogService } from '../catalog/catalog.service.ts';
@@ -23,7 +25,12 @@ export interface PlaceOrderInput {
   shippingAddress: ShippingAddress;
   paymentMethod: PaymentMethod;
   liveId?: string;
+  /** A live coupon the buyer claimed, for this shop. */
+  couponId?: string;
 }
+
+/** The job that gives an unpaid order's units back when its hold ends. */
+export const HOLD_EXPIRY_JOB = 'orders.hold-expiry';
 
 export interface OrderView {
   id: string;
@@ -39,9 +46,17 @@ export interface OrderView {
     price: number;
     subtotal: number;
   }>;
+  /** Fen: the lines' sum less `discount`. */
   total: number;
+  /** Fen taken off by a live coupon. */
+  discount: number;
   currency: string;
   paymentMethod: PaymentMethod;
+  /** Bought in this flash offer. */
+  offerId: string | null;
+  couponId: string | null;
+  /** An unpaid online order is cancelled and its units go back on sale at this time. */
+  holdExpiresAt: string | null;
   payment: {
     id: string;
     provider: string;
@@ -67,6 +82,7 @@ function requestHash(input: PlaceOrderInput): string {
     ],
     paymentMethod: input.paymentMethod,
     liveId: input.liveId ?? null,
+    couponId: input.couponId ?? null,
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }
@@ -94,8 +110,13 @@ export function presentOrder(
         subtotal: i.priceFen * i.quantity,
       })),
     total: order.totalFen,
+    discount: order.discountFen,
     currency: order.currency,
     paymentMethod: order.paymentMethod as PaymentMethod,
+    offerId: order.offerId,
+    couponId: order.couponId,
+    holdExpiresAt:
+      order.status === 'placed' && order.holdExpiresAt ? order.holdExpiresAt.toISOString() : null,
     payment: payment && {
       id: payment.id,
       provider: payment.provider,
@@ -114,8 +135,12 @@ export function createOrdersService(deps: {
   lives: LivesService;
   events: DomainEventBus;
   providers: ReadonlyMap<string, PaymentProvider>;
+  clock: Clock;
+  jobs: Jobs;
+  /** How long an ordinary unpaid online order keeps its units. */
+  holdMinutes: number;
 }) {
-  const { repo, events, providers } = deps;
+  const { repo, events, providers, clock, jobs } = deps;
 
   async function view(order: OrderRow): Promise<OrderView> {
     const [items, payments] = await Promise.all([
@@ -129,20 +154,104 @@ export function createOrdersService(deps: {
    * Moves an order out to `cancelled` or `refunded` inside the caller's transaction and gives
    * its units back when they never left the shop. Returns the stock levels after.
    */
-  async function leave(tx: OrdersQueries, order: OrderRow, to: 'cancelled' | 'refunded') {
+  async function leave(
+    tx: OrdersQueries,
+    order: OrderRow,
+    to: 'cancelled' | 'refunded',
+    data: Record<string, unknown> = {},
+  ) {
     const from = order.status as OrderStatus;
-    if (!(await tx.transition(order.id, from, to))) {
+    if (!(await tx.transition(order.id, from, to, data))) {
       throw new AppError('CONFLICT', 'The order changed meanwhile, reload it', 409);
     }
     const back: Array<{ productId: string; stock: number }> = [];
     if (RESTOCK_FROM.has(from)) {
       for (const item of await tx.itemsOf([order.id])) {
+        // A flash order's units go back to its offer while the offer is open.
+        if (
+          order.offerId &&
+          (await tx.giveBackToOffer(order.offerId, order.buyerId, item.quantity))
+        )
+          continue;
         const stock = await tx.giveBackStock(item.productId, item.quantity);
         if (stock !== null) back.push({ productId: item.productId, stock });
       }
     }
+    if (order.couponId) await tx.releaseCoupon(order.couponId, order.id);
     return back;
   }
+
+  /**
+   * The discount a claimed coupon gives an order of `linesFen` from `shopId`, or why not.
+   * Read inside the order's transaction; `useCoupon` then marks it used.
+   */
+  async function couponDiscount(
+    tx: OrdersQueries,
+    buyerId: string,
+    couponId: string,
+    shopId: string,
+    linesFen: number,
+  ): Promise<number> {
+    const found = await tx.couponClaimOf(couponId, buyerId);
+    const refuse = (reason: string, message: string) =>
+      new AppError('COUPON_UNUSABLE', message, 422, { field: 'body.couponId', reason });
+    if (!found || found.coupon.shopId !== shopId)
+      throw refuse('not_claimed', 'You have no such coupon for this shop');
+    if (found.orderId) throw refuse('used', 'This coupon is already used on another order');
+    if (found.coupon.usableUntil.getTime() <= clock.now().getTime())
+      throw refuse('expired', 'This coupon has expired');
+    if (linesFen < found.coupon.minSpendFen) {
+      throw new AppError('COUPON_UNUSABLE', 'Spend a little more to use this coupon', 422, {
+        field: 'body.couponId',
+        reason: 'min_spend',
+        minSpend: found.coupon.minSpendFen,
+      });
+    }
+    // The buyer always pays something: at least 1 fen.
+    return Math.min(found.coupon.discountFen, linesFen - 1);
+  }
+
+  /** Queues the end of an unpaid order's hold; the startup sweep catches any lost on a crash. */
+  async function scheduleHold(orderId: string, at: Date): Promise<void> {
+    await jobs.send(HOLD_EXPIRY_JOB, { orderId }, { startAfter: at });
+  }
+
+  /**
+   * The hold ended: an order still unpaid is cancelled and its units go back on sale.
+   * Idempotent: a paid or cancelled order, or one whose hold is not over, is left alone.
+   */
+  async function expireHold(orderId: string): Promise<boolean> {
+    const order = await repo.findOrder(orderId);
+    if (!order || order.status !== 'placed' || !order.holdExpiresAt) return false;
+    if (order.holdExpiresAt.getTime() > clock.now().getTime()) {
+      await scheduleHold(order.id, order.holdExpiresAt);
+      return false;
+    }
+    let stock: Array<{ productId: string; stock: number }>;
+    try {
+      stock = await repo.inTransaction((tx) =>
+        leave(tx, order, 'cancelled', { reason: 'hold_expired' }),
+      );
+    } catch (err) {
+      // Paid (or cancelled) in the same instant: nothing to do.
+      if (err instanceof AppError && err.code === 'CONFLICT') return false;
+      throw err;
+    }
+    for (const s of stock) events.emit('product.stock', s);
+    await changed(order.status, order.id);
+    return true;
+  }
+
+  jobs.define<{ orderId: string }>(
+    HOLD_EXPIRY_JOB,
+    async ({ orderId }) => void (await expireHold(orderId)),
+    {
+      retryLimit: 10,
+      retryDelaySeconds: 1,
+      retryBackoff: true,
+      expireInSeconds: 60,
+    },
+  );
 
   /** Reads the order after a committed change and tells the listeners. */
   async function changed(from: string, id: string): Promise<OrderView> {
@@ -254,6 +363,51 @@ export function createOrdersService(deps: {
 
   return {
     presentOrder,
+    couponDiscount,
+    scheduleHold,
+    expireHold,
+
+    /**
+     * After a start or a crash: holds that ended while nobody watched are ended now, and the
+     * others get their job again (a job sent just before a crash may be missing).
+     */
+    async resumeHolds(): Promise<number> {
+      const now = clock.now();
+      let expired = 0;
+      for (const held of await repo.heldOrders(new Date(now.getTime() + 7 * 86_400_000), 10_000)) {
+        if (held.holdExpiresAt!.getTime() <= now.getTime()) {
+          if (await expireHold(held.id)) expired += 1;
+        } else await scheduleHold(held.id, held.holdExpiresAt!);
+      }
+      return expired;
+    },
+
+    /** For the flash-sale batcher: the same payments the one-order path makes, after commit. */
+    async startPayments(
+      created: Array<{ order: OrderRow; item: OrderItemRow; payment: PaymentRow | null }>,
+    ) {
+      return Promise.all(
+        created.map(async ({ order, item, payment }) => {
+          if (!payment) return null;
+          const made = await providers.get(payment.provider)!.createPayment({
+            paymentId: payment.id,
+            orderId: order.id,
+            amountFen: payment.amountFen,
+            currency: payment.currency,
+            description: `${item.title} × ${item.quantity}`,
+          });
+          return (
+            (await repo.updatePayment(payment.id, { providerRef: made.providerRef })) ?? payment
+          );
+        }),
+      );
+    },
+
+    /** Reads an order as its buyer sees it (the flash batcher answers replays with it). */
+    async orderView(id: string): Promise<OrderView | null> {
+      const order = await repo.findOrder(id);
+      return order ? view(order) : null;
+    },
 
     /**
      * Places an order in one transaction: take stock, write the order, its items, the
@@ -313,7 +467,11 @@ export function createOrdersService(deps: {
               priceFen: t.priceFen,
             };
           });
-          const totalFen = lines.reduce((sum, l) => sum + l.priceFen * l.quantity, 0);
+          const linesFen = lines.reduce((sum, l) => sum + l.priceFen * l.quantity, 0);
+          const discountFen = input.couponId
+            ? await couponDiscount(tx, actor.user.id, input.couponId, shopId, linesFen)
+            : 0;
+          const totalFen = linesFen - discountFen;
           const status: OrderStatus = input.paymentMethod === 'cod' ? 'cod_confirmed' : 'placed';
           const { order, items } = await tx.insertOrder(
             {
@@ -323,11 +481,28 @@ export function createOrdersService(deps: {
               status,
               paymentMethod: input.paymentMethod,
               totalFen,
+              discountFen,
+              couponId: input.couponId ?? null,
+              holdExpiresAt:
+                status === 'placed'
+                  ? new Date(clock.now().getTime() + deps.holdMinutes * 60_000)
+                  : null,
               currency: taken[0]!.currency,
               shippingAddress: input.shippingAddress,
             },
             lines,
           );
+          if (input.couponId && !(await tx.useCoupon(input.couponId, actor.user.id, order.id))) {
+            throw new AppError(
+              'COUPON_UNUSABLE',
+              'This coupon is already used on another order',
+              422,
+              {
+                field: 'body.couponId',
+                reason: 'used',
+              },
+            );
+          }
           if (
             !(await tx.insertIdempotencyKey({
               userId: actor.user.id,
@@ -358,6 +533,8 @@ export function createOrdersService(deps: {
         throw err;
       }
 
+      if (created.order.holdExpiresAt)
+        await scheduleHold(created.order.id, created.order.holdExpiresAt);
       let payment = created.payment;
       if (payment) {
         // Outside the transaction: a provider call must never hold the product's row lock.

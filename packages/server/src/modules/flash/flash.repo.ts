@@ -1,0 +1,217 @@
+import { and, desc, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import {
+  couponClaims,
+  flashBuyers,
+  flashOffers,
+  liveCoupons,
+  products,
+} from '../../db/schema/index.ts';
+import { ordersQueries, type OrdersQueries } from '../orders/orders.repo.ts';
+
+export type OfferRow = typeof flashOffers.$inferSelect;
+export type CouponRow = typeof liveCoupons.$inferSelect;
+
+function flashQueries(db: Db) {
+  return {
+    /**
+     * Takes the offer's units out of the product's stock, in one conditional statement (see
+     * ADR 0007): the offer then races only for its own counter.
+     */
+    async takeProductUnits(productId: string, shopId: string, quantity: number) {
+      const rows = await db
+        .update(products)
+        .set({ stock: sql`${products.stock} - ${quantity}`, updatedAt: sql`now()` })
+        .where(
+          and(
+            eq(products.id, productId),
+            eq(products.shopId, shopId),
+            eq(products.status, 'active'),
+            gte(products.stock, quantity),
+          ),
+        )
+        .returning({ stock: products.stock });
+      return rows[0] ?? null;
+    },
+    async productOf(productId: string) {
+      const rows = await db
+        .select({ shopId: products.shopId, stock: products.stock, status: products.status })
+        .from(products)
+        .where(eq(products.id, productId))
+        .limit(1);
+      return rows[0] ?? null;
+    },
+    async giveBackToProduct(productId: string, quantity: number): Promise<number | null> {
+      const rows = await db
+        .update(products)
+        .set({ stock: sql`${products.stock} + ${quantity}`, updatedAt: sql`now()` })
+        .where(eq(products.id, productId))
+        .returning({ stock: products.stock });
+      return rows[0]?.stock ?? null;
+    },
+    async insertOffer(values: typeof flashOffers.$inferInsert): Promise<OfferRow> {
+      const [row] = await db.insert(flashOffers).values(values).returning();
+      return row!;
+    },
+    async findOffer(id: string): Promise<OfferRow | null> {
+      const rows = await db.select().from(flashOffers).where(eq(flashOffers.id, id)).limit(1);
+      return rows[0] ?? null;
+    },
+    async listOffers(liveId: string, limit: number): Promise<OfferRow[]> {
+      return db
+        .select()
+        .from(flashOffers)
+        .where(eq(flashOffers.liveId, liveId))
+        .orderBy(desc(flashOffers.createdAt))
+        .limit(limit);
+    },
+    /** The offer's row, locked until the transaction ends: one batch of claims at a time. */
+    async lockOffer(id: string): Promise<OfferRow | null> {
+      const rows = await db.select().from(flashOffers).where(eq(flashOffers.id, id)).for('update');
+      return rows[0] ?? null;
+    },
+    async unitsOf(offerId: string, buyerIds: string[]): Promise<Map<string, number>> {
+      if (buyerIds.length === 0) return new Map();
+      const rows = await db
+        .select({ buyerId: flashBuyers.buyerId, units: flashBuyers.units })
+        .from(flashBuyers)
+        .where(and(eq(flashBuyers.offerId, offerId), inArray(flashBuyers.buyerId, buyerIds)));
+      return new Map(rows.map((r) => [r.buyerId, r.units]));
+    },
+    /**
+     * Adds units to each buyer's count, in one statement, only where the sum stays within
+     * `limit`. Returns how many buyers' rows took their units.
+     */
+    async addBuyerUnits(
+      offerId: string,
+      added: Array<{ buyerId: string; units: number }>,
+      limit: number,
+    ): Promise<number> {
+      if (added.length === 0) return 0;
+      const rows = await db
+        .insert(flashBuyers)
+        .values(added.map((a) => ({ offerId, buyerId: a.buyerId, units: a.units })))
+        .onConflictDoUpdate({
+          target: [flashBuyers.offerId, flashBuyers.buyerId],
+          set: { units: sql`${flashBuyers.units} + excluded.units` },
+          setWhere: sql`${flashBuyers.units} + excluded.units <= ${limit}`,
+        })
+        .returning({ buyerId: flashBuyers.buyerId });
+      return rows.length;
+    },
+    /** Takes `n` units of the offer only if they are there; the new `taken`, or null. */
+    async addTaken(offerId: string, n: number): Promise<number | null> {
+      const rows = await db
+        .update(flashOffers)
+        .set({ taken: sql`${flashOffers.taken} + ${n}` })
+        .where(
+          and(
+            eq(flashOffers.id, offerId),
+            isNull(flashOffers.closedAt),
+            sql`${flashOffers.taken} + ${n} <= ${flashOffers.quantity}`,
+          ),
+        )
+        .returning({ taken: flashOffers.taken });
+      return rows[0]?.taken ?? null;
+    },
+    /** Closes the offer once; returns it as closed (its untaken units to give back), or null. */
+    async closeOffer(id: string, at: Date): Promise<OfferRow | null> {
+      const rows = await db
+        .update(flashOffers)
+        .set({ closedAt: at })
+        .where(and(eq(flashOffers.id, id), isNull(flashOffers.closedAt)))
+        .returning();
+      return rows[0] ?? null;
+    },
+    /** Offers not closed yet: those that should be, and those whose close job is pending. */
+    async unclosedOffers(limit: number) {
+      return db
+        .select({ id: flashOffers.id, endsAt: flashOffers.endsAt, startsAt: flashOffers.startsAt })
+        .from(flashOffers)
+        .where(isNull(flashOffers.closedAt))
+        .limit(limit);
+    },
+    async mine(offerIds: string[], buyerId: string): Promise<Map<string, number>> {
+      if (offerIds.length === 0) return new Map();
+      const rows = await db
+        .select({ offerId: flashBuyers.offerId, units: flashBuyers.units })
+        .from(flashBuyers)
+        .where(and(inArray(flashBuyers.offerId, offerIds), eq(flashBuyers.buyerId, buyerId)));
+      return new Map(rows.map((r) => [r.offerId, r.units]));
+    },
+
+    async insertCoupon(values: typeof liveCoupons.$inferInsert): Promise<CouponRow> {
+      const [row] = await db.insert(liveCoupons).values(values).returning();
+      return row!;
+    },
+    async findCoupon(id: string): Promise<CouponRow | null> {
+      const rows = await db.select().from(liveCoupons).where(eq(liveCoupons.id, id)).limit(1);
+      return rows[0] ?? null;
+    },
+    async listCoupons(liveId: string, limit: number): Promise<CouponRow[]> {
+      return db
+        .select()
+        .from(liveCoupons)
+        .where(eq(liveCoupons.liveId, liveId))
+        .orderBy(desc(liveCoupons.createdAt))
+        .limit(limit);
+    },
+    /** False when the buyer already has this coupon. */
+    async insertClaim(couponId: string, userId: string): Promise<boolean> {
+      const rows = await db
+        .insert(couponClaims)
+        .values({ couponId, userId })
+        .onConflictDoNothing()
+        .returning({ couponId: couponClaims.couponId });
+      return rows.length === 1;
+    },
+    /** One more of the quota, only if some are left and the coupon is being handed out. */
+    async countClaim(couponId: string, now: Date): Promise<CouponRow | null> {
+      const rows = await db
+        .update(liveCoupons)
+        .set({ claimed: sql`${liveCoupons.claimed} + 1` })
+        .where(
+          and(
+            eq(liveCoupons.id, couponId),
+            sql`${liveCoupons.claimed} < ${liveCoupons.quota}`,
+            lte(liveCoupons.startsAt, now),
+            sql`${liveCoupons.endsAt} > ${now.toISOString()}`,
+          ),
+        )
+        .returning();
+      return rows[0] ?? null;
+    },
+    async claimedOf(couponIds: string[], userId: string): Promise<Set<string>> {
+      if (couponIds.length === 0) return new Set();
+      const rows = await db
+        .select({ couponId: couponClaims.couponId })
+        .from(couponClaims)
+        .where(and(inArray(couponClaims.couponId, couponIds), eq(couponClaims.userId, userId)));
+      return new Set(rows.map((r) => r.couponId));
+    },
+    async myCoupons(userId: string, limit: number) {
+      return db
+        .select({ coupon: liveCoupons, orderId: couponClaims.orderId })
+        .from(couponClaims)
+        .innerJoin(liveCoupons, eq(liveCoupons.id, couponClaims.couponId))
+        .where(eq(couponClaims.userId, userId))
+        .orderBy(desc(couponClaims.createdAt))
+        .limit(limit);
+    },
+  };
+}
+
+export type FlashQueries = ReturnType<typeof flashQueries> & { orders: OrdersQueries };
+
+export function flashRepo(db: Db) {
+  const make = (d: Db): FlashQueries => ({ ...flashQueries(d), orders: ordersQueries(d) });
+  return {
+    ...make(db),
+    /** Offer, buyers and orders in one transaction: a batch commits whole or not at all. */
+    inTransaction<T>(work: (tx: FlashQueries) => Promise<T>): Promise<T> {
+      return db.transaction((tx) => work(make(tx as unknown as Db)));
+    },
+  };
+}
+
+export type FlashRepo = ReturnType<typeof flashRepo>;
