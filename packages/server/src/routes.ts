@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from './config.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
+import { carriersRoutes } from './modules/carriers/carriers.routes.ts';
 import { catalogRoutes } from './modules/catalog/catalog.routes.ts';
+import { fulfilmentRoutes } from './modules/fulfilment/fulfilment.routes.ts';
 import type { Media } from './media/media.service.ts';
 import { mediaRoutes } from './media/media.routes.ts';
 import { flashRoutes } from './modules/flash/flash.routes.ts';
@@ -42,6 +44,8 @@ export async function registerRoutes(
   socialRoutes(api, { social: services.social });
   ordersRoutes(api, { orders: services.orders, config });
   flashRoutes(api, { flash: services.flash, config });
+  fulfilmentRoutes(api, { fulfilment: services.fulfilment, config, clock: services.clock });
+  await carriersRoutes(api, { carriers: services.carriers, fulfilment: services.fulfilment });
   await paymentsRoutes(api, {
     orders: services.orders,
     providers: services.providers,

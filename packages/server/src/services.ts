@@ -8,6 +8,10 @@ import { createAccountsService } from './modules/accounts/accounts.service.ts';
 import { catalogRepo } from './modules/catalog/catalog.repo.ts';
 import { createCatalogService } from './modules/catalog/catalog.service.ts';
 import { createPhotoStore } from './modules/catalog/photo-store.ts';
+import type { CarrierProvider } from './modules/carriers/carrier-provider.ts';
+import { createSandboxCarrier } from './modules/carriers/sandbox-carrier.ts';
+import { fulfilmentRepo } from './modules/fulfilment/fulfilment.repo.ts';
+import { createFulfilmentService } from './modules/fulfilment/fulfilment.service.ts';
 import { flashRepo } from './modules/flash/flash.repo.ts';
 import { createFlashService } from './modules/flash/flash.service.ts';
 import { livesRepo } from './modules/lives/lives.repo.ts';
@@ -63,6 +67,23 @@ export function createServices(deps: {
     jobs,
     providers,
   });
+  const sandboxCarrier = createSandboxCarrier({
+    secret: config.secrets.carrierSandbox,
+    jobs,
+    callbackUrl: `${config.publicUrl}/api/v1/carriers/sandbox/callback`,
+    stepSeconds: commerce.carrierSandboxStepSeconds,
+    timeoutMs: commerce.webhookTimeoutMs,
+  });
+  const carriers: ReadonlyMap<string, CarrierProvider> = new Map([
+    [sandboxCarrier.id, sandboxCarrier],
+  ]);
+  const fulfilment = createFulfilmentService({
+    repo: fulfilmentRepo(db),
+    orders: ordersRepo(db),
+    events,
+    carriers,
+    publicUrl: config.publicUrl,
+  });
   return {
     accounts,
     catalog,
@@ -70,6 +91,8 @@ export function createServices(deps: {
     social,
     orders,
     flash,
+    fulfilment,
+    carriers,
     providers,
     sandbox,
     events,
