@@ -5,10 +5,11 @@
  * viewer pages play it with the live room's own player and read the clock back off every
  * frame they present: delay = when the frame is on screen − the time drawn into it.
  *
- * Paths: `loopback` (publisher, WebRTC viewer and HLS viewer in one Chromium, next to the
- * server) and `impaired` (the publisher in its own Chromium inside a network namespace behind
- * `--rtt` ms and `--loss` % loss each way, viewers as before: both Chromiums share the wall
- * clock). Needs root for the namespaces; `--paths loopback` does without.
+ * The publisher runs in a Chromium of its own, the viewers (WebRTC and HLS) in another; both
+ * read the same wall clock (`Date.now()`, CLOCK_REALTIME). Paths: `loopback` (everything next
+ * to the server) and `impaired` (the publisher's Chromium inside a network namespace behind
+ * `--rtt` ms and `--loss` % loss each way). Needs root for the namespaces; `--paths loopback`
+ * does without.
  *
  *   npx tsx bench/latency/run.ts
  *   npx tsx bench/latency/run.ts --paths loopback --server-env HLS_PART_SECONDS=0.2
@@ -60,6 +61,11 @@ const { values: args } = parseArgs({
     paths: { type: 'string', default: 'loopback,impaired' },
     rtt: { type: 'string', default: '60' },
     loss: { type: 'string', default: '2' },
+    /**
+     * The loopback publisher in the viewers' Chromium instead of its own. Measured: the
+     * receiver's jitter buffer then grows to ~200 ms (see docs/benchmarks.md).
+     */
+    'same-browser': { type: 'boolean', default: false },
     /** Also an HLS viewer of the impaired publisher. */
     'impaired-hls': { type: 'boolean', default: true },
     'server-env': { type: 'string', multiple: true, default: [] },
@@ -86,6 +92,7 @@ const opt = {
   rttMs: num(args.rtt, 'rtt'),
   lossPercent: num(args.loss, 'loss'),
   impairedHls: args['impaired-hls'],
+  sameBrowser: args['same-browser'],
   serverEnv: parseEnv(args['server-env']),
 };
 for (const p of opt.paths)
@@ -211,7 +218,9 @@ async function runLoopback(server: ServerProcess, seller: Seller, browser: Brows
   const live = await startLive(server, seller, 'Latency on loopback');
   log('loopback: the publisher goes on air (studio publisher, clock canvas)');
   const origins = localOrigins(opt.port);
-  const publisher = await openPublisher(browser, origins.publisher, live, 'clock');
+  // Its own Chromium, as the host's phone is not the viewer's: both read the same wall clock.
+  const publisherBrowser = opt.sameBrowser ? browser : await launchBrowser({ name: 'publisher' });
+  const publisher = await openPublisher(publisherBrowser, origins.publisher, live, 'clock');
   const webrtc = await openViewer(browser, origins.webrtcViewer, live, { decode: true });
   const hls = await hlsUrl(server, live);
   const hlsViewer = await openViewer(browser, origins.hlsViewer, live, { hls, decode: true });
@@ -230,6 +239,7 @@ async function runLoopback(server: ServerProcess, seller: Seller, browser: Brows
   const settings = await hlsSettings(server, hls);
   await Promise.all([webrtc.stop(), hlsViewer.stop(), publisher.stop()]);
   await Promise.all([webrtc.page.close(), hlsViewer.page.close(), publisher.page.close()]);
+  if (publisherBrowser !== browser) await publisherBrowser.close();
   await endLive(server, seller, live);
   return {
     measured,
