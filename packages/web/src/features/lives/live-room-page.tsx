@@ -22,6 +22,8 @@ import { LiveVideo } from '../video/live-video.tsx';
 import { ReplayChapters } from './replay-chapters.tsx';
 import { currentChapter } from '../video/replay.ts';
 import { ReplayVideo, type ReplayVideoHandle } from '../video/replay-video.tsx';
+import { FlashOverlay } from '../flash/flash-overlay.tsx';
+import { useFlashSeed } from '../flash/use-flash.ts';
 
 export function LiveRoomPage({ id }: { id: string }) {
   const { user } = useSession();
@@ -51,7 +53,11 @@ function LiveRoom({
 }) {
   const { t, i18n } = useTranslation();
   const { user } = useSession();
-  const { room, connection, sendChat, like, onLikes } = useLiveRoom(live.id, { sessionKey });
+  const { room, connection, dispatch, sendChat, like, onLikes } = useLiveRoom(live.id, {
+    sessionKey,
+  });
+  // Flash offers and coupons with the viewer's own figures, and the server clock's offset.
+  const skew = useFlashSeed(live.id, dispatch, sessionKey);
   const hearts = useRef<HeartsHandle>(null);
   const [buying, setBuying] = useState<PinnedProductCard | null>(null);
   const [showProducts, setShowProducts] = useState(false);
@@ -192,6 +198,16 @@ function LiveRoom({
 
         <Toasts toasts={room.toasts} lang={lang} productTitle={productTitle} />
 
+        {!replay && (
+          <FlashOverlay
+            offers={room.offers}
+            coupons={room.coupons}
+            skew={skew}
+            signedIn={Boolean(user)}
+            dispatch={dispatch}
+          />
+        )}
+
         <div className="live-bottom">
           {room.missedSome && <p className="chat-gap">{t('live.missedSome')}</p>}
           <ChatList lines={room.chat} />
@@ -313,7 +329,12 @@ function LiveRoom({
       )}
 
       {buying && (
-        <BuySheet product={current(buying)} liveId={live.id} onClose={() => setBuying(null)} />
+        <BuySheet
+          product={current(buying)}
+          liveId={live.id}
+          shopId={live.shop.id}
+          onClose={() => setBuying(null)}
+        />
       )}
     </main>
   );

@@ -110,7 +110,10 @@ export type RoomAction =
       quantity: number;
     }
   /** A coupon we claimed (or were told we had already claimed). */
-  | { type: 'coupon-claimed'; coupon: CouponView };
+  | { type: 'coupon-claimed'; coupon: CouponView }
+  /** The seller's own write (made, closed): fresher than anything the room said before. */
+  | { type: 'offer-updated'; offer: OfferView }
+  | { type: 'coupon-updated'; coupon: CouponView };
 
 function withStock(
   card: PinnedProductCard | null,
@@ -188,6 +191,10 @@ export function roomReducer(state: RoomState, action: RoomAction): RoomState {
         ...state,
         coupons: upsertCoupon(state.coupons, { ...action.coupon, claimed: true }),
       };
+    case 'offer-updated':
+      return { ...state, offers: upsertOffer(state.offers, action.offer) };
+    case 'coupon-updated':
+      return { ...state, coupons: upsertCoupon(state.coupons, action.coupon) };
     case 'event':
       return applyFlashEvent(applyEvent(state, action.event, action.now), action.event);
   }

@@ -3,49 +3,27 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'wouter';
 import { api, ApiError } from '../../api/client.ts';
-import type { Order, PaymentMethod, RegionLevel } from '../../api/types.ts';
+import type { Order } from '../../api/types.ts';
 import { useSession } from '../../app/session.tsx';
-import { isFieldError, useErrorText, useFieldError } from '../../components/error-text.ts';
+import { isFieldError, useErrorText } from '../../components/error-text.ts';
 import { focusFirstInvalid } from '../../components/focus-invalid.ts';
-import { Button, ErrorNote, TextField } from '../../components/ui.tsx';
-import {
-  emptyAddress,
-  loadLastAddress,
-  missingAddressFields,
-  saveLastAddress,
-  type ShippingAddress,
-} from '../../lib/address-memory.ts';
+import { Button, ErrorNote } from '../../components/ui.tsx';
 import { newUuid } from '../../lib/ids.ts';
 import { formatMoney } from '../../lib/money.ts';
 import { photoAt } from '../../lib/photo.ts';
-import { isPlaceable } from '../regions/region-codes.ts';
-import { RegionPicker } from '../regions/region-picker.tsx';
+import { CouponChoice, useCouponChoice } from '../flash/coupon-choice.tsx';
+import {
+  ADDRESS_FIELDS,
+  AddressSection,
+  PaymentChoice,
+  usePaymentMethod,
+  useShippingAddress,
+} from './checkout-fields.tsx';
 
 export type BuyableProduct = Pick<
   PinnedProductCard,
   'id' | 'title' | 'unit' | 'price' | 'currency' | 'stock' | 'photoUrl'
 >;
-
-const ADDRESS_FIELDS = [
-  'shippingAddress.name',
-  'shippingAddress.phone',
-  'shippingAddress.regionCode',
-  'shippingAddress.line1',
-];
-const PAY_KEY = 'cunbo.lastPayment';
-
-function storage(): Storage | null {
-  try {
-    return window.localStorage;
-  } catch {
-    return null;
-  }
-}
-
-function regionLooksPlaceable(code: string, level: RegionLevel | null): boolean {
-  if (level) return isPlaceable(level);
-  return code.length >= 9 || (code.length === 6 && !code.endsWith('00'));
-}
 
 /**
  * The second tap of "two taps to buy": quantity, address (remembered from last time) and
@@ -55,33 +33,27 @@ function regionLooksPlaceable(code: string, level: RegionLevel | null): boolean 
 export function BuySheet({
   product,
   liveId,
+  shopId,
   onClose,
 }: {
   product: BuyableProduct;
   liveId?: string;
+  /** The seller's shop: the buyer's live coupons of that shop can go on the order. */
+  shopId?: string;
   onClose: () => void;
 }) {
   const { t } = useTranslation();
   const { user } = useSession();
   const [location, navigate] = useLocation();
   const errorText = useErrorText();
-  const fieldError = useFieldError();
   const [idempotencyKey, setIdempotencyKey] = useState(() => newUuid());
-  const [remembered] = useState(() => loadLastAddress(storage(), user?.id));
-  const [address, setAddress] = useState<ShippingAddress>(remembered ?? emptyAddress());
-  const [regionLevel, setRegionLevel] = useState<RegionLevel | null>(null);
-  const [editingAddress, setEditingAddress] = useState(remembered === null);
+  const addressState = useShippingAddress();
   const [wanted, setQuantity] = useState(1);
   // What the server last said is left (409 OUT_OF_STOCK), which may be below the card's stock.
   const [available, setAvailable] = useState<number | null>(null);
-  const [payment, setPayment] = useState<PaymentMethod>(() =>
-    storage()?.getItem(PAY_KEY) === 'sandbox' ? 'sandbox' : 'cod',
-  );
+  const [payment, setPayment, rememberPayment] = usePaymentMethod();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [localErrors, setLocalErrors] = useState<Partial<Record<keyof ShippingAddress, string>>>(
-    {},
-  );
   const [placed, setPlaced] = useState<Order | null>(null);
   const sheetRef = useRef<HTMLDivElement>(null);
 
@@ -100,19 +72,14 @@ export function BuySheet({
   }, [onClose]);
 
   const soldOut = maxQuantity <= 0;
-  const total = product.price * quantity;
+  const coupons = useCouponChoice(user ? shopId : undefined, product.price * quantity);
+  const total = coupons.total;
 
   async function confirm() {
-    const missing = missingAddressFields(address);
-    if (!regionLooksPlaceable(address.regionCode, regionLevel) && !missing.includes('regionCode'))
-      missing.push('regionCode');
-    if (missing.length > 0) {
-      setEditingAddress(true);
-      setLocalErrors(Object.fromEntries(missing.map((f) => [f, t(`hints.${f}`)])));
+    if (!addressState.check()) {
       focusFirstInvalid(sheetRef.current);
       return;
     }
-    setLocalErrors({});
     setBusy(true);
     setError(null);
     try {
@@ -120,23 +87,16 @@ export function BuySheet({
         '/orders',
         {
           items: [{ productId: product.id, quantity }],
-          shippingAddress: {
-            name: address.name.trim(),
-            phone: address.phone.trim(),
-            regionCode: address.regionCode,
-            line1: address.line1.trim(),
-          },
+          shippingAddress: addressState.payload(),
           paymentMethod: payment,
           ...(liveId && { liveId }),
+          ...(coupons.chosen && { couponId: coupons.chosen.id }),
         },
         { headers: { 'Idempotency-Key': idempotencyKey } },
       );
-      saveLastAddress(storage(), address, user?.id);
-      try {
-        storage()?.setItem(PAY_KEY, payment);
-      } catch {
-        // ignore
-      }
+      addressState.remember();
+      rememberPayment();
+      if (order.couponId) coupons.reload();
       setPlaced(order);
       if (order.payment?.payUrl && order.payment.status === 'pending')
         navigate(order.payment.payUrl);
@@ -146,8 +106,10 @@ export function BuySheet({
           setAvailable(err.details.available);
         }
         if (err.code === 'IDEMPOTENCY_KEY_REUSED') setIdempotencyKey(newUuid());
+        // The coupon was used meanwhile (another tab) or no longer fits: show what is left.
+        if (err.code.startsWith('COUPON')) coupons.reload();
         if (isFieldError(err, ADDRESS_FIELDS)) {
-          setEditingAddress(true);
+          addressState.setEditing(true);
           focusFirstInvalid(sheetRef.current);
         }
       }
@@ -156,9 +118,6 @@ export function BuySheet({
       setBusy(false);
     }
   }
-
-  const fe = (field: keyof ShippingAddress) =>
-    localErrors[field] ?? fieldError(error, `shippingAddress.${field}`);
 
   let content;
   if (!user) {
@@ -272,100 +231,16 @@ export function BuySheet({
           <span className="muted">{product.unit}</span>
         </div>
 
-        <section className="buy-section" aria-labelledby="addr-h">
-          <h4 id="addr-h">{t('buy.address')}</h4>
-          {!editingAddress ? (
-            <div className="address-summary" data-testid="address-summary">
-              <p>
-                <strong>{address.name}</strong> {address.phone}
-              </p>
-              <p className="muted">{address.line1}</p>
-              <Button
-                variant="ghost"
-                className="btn-small"
-                data-testid="address-change"
-                onClick={() => setEditingAddress(true)}
-              >
-                {t('buy.changeAddress')}
-              </Button>
-            </div>
-          ) : (
-            <div className="address-form">
-              <TextField
-                label={t('address.name')}
-                autoComplete="name"
-                data-testid="address-name"
-                maxLength={LIMITS.addressNameMax}
-                value={address.name}
-                error={fe('name')}
-                onChange={(e) => setAddress({ ...address, name: e.target.value })}
-              />
-              <TextField
-                label={t('address.phone')}
-                type="tel"
-                autoComplete="tel"
-                inputMode="tel"
-                data-testid="address-phone"
-                maxLength={LIMITS.phoneMax}
-                value={address.phone}
-                error={fe('phone')}
-                onChange={(e) => setAddress({ ...address, phone: e.target.value })}
-              />
-              <RegionPicker
-                label={t('address.region')}
-                testId="address-region"
-                value={address.regionCode}
-                error={fe('regionCode')}
-                onChange={(code, level) => {
-                  setAddress({ ...address, regionCode: code });
-                  setRegionLevel(level);
-                }}
-              />
-              <TextField
-                label={t('address.line1')}
-                autoComplete="street-address"
-                data-testid="address-line1"
-                maxLength={LIMITS.addressLineMax}
-                placeholder={t('address.line1Placeholder')}
-                value={address.line1}
-                error={fe('line1')}
-                onChange={(e) => setAddress({ ...address, line1: e.target.value })}
-              />
-            </div>
-          )}
-        </section>
-
-        <fieldset className="buy-section pay-methods">
-          <legend>{t('buy.payment')}</legend>
-          <label className={`choice${payment === 'cod' ? ' chosen' : ''}`}>
-            <input
-              type="radio"
-              name="payment"
-              value="cod"
-              data-testid="pay-cod"
-              checked={payment === 'cod'}
-              onChange={() => setPayment('cod')}
-            />
-            <span>
-              {t('payment.cod')}
-              <small>{t('payment.codHint')}</small>
-            </span>
-          </label>
-          <label className={`choice${payment === 'sandbox' ? ' chosen' : ''}`}>
-            <input
-              type="radio"
-              name="payment"
-              value="sandbox"
-              data-testid="pay-sandbox"
-              checked={payment === 'sandbox'}
-              onChange={() => setPayment('sandbox')}
-            />
-            <span>
-              {t('payment.online')}
-              <small>{t('payment.onlineHint')}</small>
-            </span>
-          </label>
-        </fieldset>
+        <AddressSection state={addressState} error={error} />
+        <PaymentChoice value={payment} onChange={setPayment} />
+        <CouponChoice state={coupons} />
+        {coupons.chosen && (
+          <p className="coupon-saving" data-testid="coupon-saving">
+            {t('flash.coupon.saving', {
+              amount: formatMoney(product.price * quantity - total, product.currency),
+            })}
+          </p>
+        )}
 
         {error && !isFieldError(error, ADDRESS_FIELDS) ? (
           <ErrorNote error={error} testId="buy-error" />

@@ -11,9 +11,10 @@ import { SignInRequired } from '../orders/orders-page.tsx';
 import { ProductForm } from './product-form.tsx';
 import { ShopForm } from './shop-form.tsx';
 import { ShowsSection } from './shows-section.tsx';
+import { FlashTab } from '../flash/flash-studio.tsx';
 
-type Tab = 'shop' | 'products' | 'shows';
-const TABS: Tab[] = ['shows', 'products', 'shop'];
+type Tab = 'shop' | 'products' | 'shows' | 'flash';
+const TABS: Tab[] = ['shows', 'flash', 'products', 'shop'];
 
 export function StudioPage() {
   const { t } = useTranslation();
@@ -65,7 +66,7 @@ export function StudioPage() {
               data-testid={`studio-tab-${name}`}
               onClick={() => navigate(`/studio?tab=${name}`, { replace: true })}
             >
-              {t(`studio.tabs.${name}`)}
+              {name === 'flash' ? t('flash.studio.tab') : t(`studio.tabs.${name}`)}
             </button>
           ))}
         </div>
@@ -91,6 +92,7 @@ export function StudioPage() {
       )}
       {myShop && tab === 'products' && <ProductsSection shopId={myShop.id} />}
       {myShop && tab === 'shows' && <ShowsTab shopId={myShop.id} />}
+      {myShop && tab === 'flash' && <FlashTab shopId={myShop.id} />}
     </main>
   );
 }

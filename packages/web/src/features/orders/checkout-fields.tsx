@@ -1,0 +1,227 @@
+import { LIMITS } from '@cunbo/shared';
+import { useCallback, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { PaymentMethod, RegionLevel } from '../../api/types.ts';
+import { useSession } from '../../app/session.tsx';
+import { useFieldError } from '../../components/error-text.ts';
+import { Button, TextField } from '../../components/ui.tsx';
+import {
+  emptyAddress,
+  loadLastAddress,
+  missingAddressFields,
+  saveLastAddress,
+  type ShippingAddress,
+} from '../../lib/address-memory.ts';
+import { isPlaceable } from '../regions/region-codes.ts';
+import { RegionPicker } from '../regions/region-picker.tsx';
+
+/**
+ * The parts every checkout shares (the buy sheet, the flash-sale sheet): where to send it,
+ * remembered from last time, and how to pay.
+ */
+export const ADDRESS_FIELDS = [
+  'shippingAddress.name',
+  'shippingAddress.phone',
+  'shippingAddress.regionCode',
+  'shippingAddress.line1',
+];
+const PAY_KEY = 'cunbo.lastPayment';
+
+function storage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+function regionLooksPlaceable(code: string, level: RegionLevel | null): boolean {
+  if (level) return isPlaceable(level);
+  return code.length >= 9 || (code.length === 6 && !code.endsWith('00'));
+}
+
+export interface AddressState {
+  address: ShippingAddress;
+  setAddress(a: ShippingAddress): void;
+  setRegionLevel(level: RegionLevel | null): void;
+  editing: boolean;
+  setEditing(editing: boolean): void;
+  localErrors: Partial<Record<keyof ShippingAddress, string>>;
+  /** False (and the form opened with hints) when something is missing. */
+  check(): boolean;
+  /** The address as the API takes it. */
+  payload(): ShippingAddress;
+  /** Remember it on this device for the next purchase. */
+  remember(): void;
+}
+
+export function useShippingAddress(): AddressState {
+  const { t } = useTranslation();
+  const { user } = useSession();
+  const [remembered] = useState(() => loadLastAddress(storage(), user?.id));
+  const [address, setAddress] = useState<ShippingAddress>(remembered ?? emptyAddress());
+  const [regionLevel, setRegionLevel] = useState<RegionLevel | null>(null);
+  const [editing, setEditing] = useState(remembered === null);
+  const [localErrors, setLocalErrors] = useState<AddressState['localErrors']>({});
+
+  const check = () => {
+    const missing = missingAddressFields(address);
+    if (!regionLooksPlaceable(address.regionCode, regionLevel) && !missing.includes('regionCode'))
+      missing.push('regionCode');
+    setLocalErrors(Object.fromEntries(missing.map((f) => [f, t(`hints.${f}`)])));
+    if (missing.length > 0) setEditing(true);
+    return missing.length === 0;
+  };
+  const payload = () => ({
+    name: address.name.trim(),
+    phone: address.phone.trim(),
+    regionCode: address.regionCode,
+    line1: address.line1.trim(),
+  });
+  const remember = () => saveLastAddress(storage(), address, user?.id);
+  return {
+    address,
+    setAddress,
+    setRegionLevel,
+    editing,
+    setEditing,
+    localErrors,
+    check,
+    payload,
+    remember,
+  };
+}
+
+/** "Send to": the remembered address in one line, or the form to fill it. */
+export function AddressSection({ state, error }: { state: AddressState; error: unknown }) {
+  const { t } = useTranslation();
+  const fieldError = useFieldError();
+  const { address, setAddress } = state;
+  const fe = (field: keyof ShippingAddress) =>
+    state.localErrors[field] ?? fieldError(error, `shippingAddress.${field}`);
+  return (
+    <section className="buy-section" aria-labelledby="addr-h">
+      <h4 id="addr-h">{t('buy.address')}</h4>
+      {!state.editing ? (
+        <div className="address-summary" data-testid="address-summary">
+          <p>
+            <strong>{address.name}</strong> {address.phone}
+          </p>
+          <p className="muted">{address.line1}</p>
+          <Button
+            variant="ghost"
+            className="btn-small"
+            data-testid="address-change"
+            onClick={() => state.setEditing(true)}
+          >
+            {t('buy.changeAddress')}
+          </Button>
+        </div>
+      ) : (
+        <div className="address-form">
+          <TextField
+            label={t('address.name')}
+            autoComplete="name"
+            data-testid="address-name"
+            maxLength={LIMITS.addressNameMax}
+            value={address.name}
+            error={fe('name')}
+            onChange={(e) => setAddress({ ...address, name: e.target.value })}
+          />
+          <TextField
+            label={t('address.phone')}
+            type="tel"
+            autoComplete="tel"
+            inputMode="tel"
+            data-testid="address-phone"
+            maxLength={LIMITS.phoneMax}
+            value={address.phone}
+            error={fe('phone')}
+            onChange={(e) => setAddress({ ...address, phone: e.target.value })}
+          />
+          <RegionPicker
+            label={t('address.region')}
+            testId="address-region"
+            value={address.regionCode}
+            error={fe('regionCode')}
+            onChange={(code, level) => {
+              setAddress({ ...address, regionCode: code });
+              state.setRegionLevel(level);
+            }}
+          />
+          <TextField
+            label={t('address.line1')}
+            autoComplete="street-address"
+            data-testid="address-line1"
+            maxLength={LIMITS.addressLineMax}
+            placeholder={t('address.line1Placeholder')}
+            value={address.line1}
+            error={fe('line1')}
+            onChange={(e) => setAddress({ ...address, line1: e.target.value })}
+          />
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** The payment method last used on this device (cash on delivery the first time). */
+export function usePaymentMethod(): [PaymentMethod, (m: PaymentMethod) => void, () => void] {
+  const [payment, setPayment] = useState<PaymentMethod>(() =>
+    storage()?.getItem(PAY_KEY) === 'sandbox' ? 'sandbox' : 'cod',
+  );
+  const remember = useCallback(() => {
+    try {
+      storage()?.setItem(PAY_KEY, payment);
+    } catch {
+      // A full or blocked storage only costs one tap next time.
+    }
+  }, [payment]);
+  return [payment, setPayment, remember];
+}
+
+export function PaymentChoice({
+  value,
+  onChange,
+  onlineHint,
+}: {
+  value: PaymentMethod;
+  onChange: (m: PaymentMethod) => void;
+  /** Replaces the online hint (a flash sale says how long the units are held). */
+  onlineHint?: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <fieldset className="buy-section pay-methods">
+      <legend>{t('buy.payment')}</legend>
+      <label className={`choice${value === 'cod' ? ' chosen' : ''}`}>
+        <input
+          type="radio"
+          name="payment"
+          value="cod"
+          data-testid="pay-cod"
+          checked={value === 'cod'}
+          onChange={() => onChange('cod')}
+        />
+        <span>
+          {t('payment.cod')}
+          <small>{t('payment.codHint')}</small>
+        </span>
+      </label>
+      <label className={`choice${value === 'sandbox' ? ' chosen' : ''}`}>
+        <input
+          type="radio"
+          name="payment"
+          value="sandbox"
+          data-testid="pay-sandbox"
+          checked={value === 'sandbox'}
+          onChange={() => onChange('sandbox')}
+        />
+        <span>
+          {t('payment.online')}
+          <small>{onlineHint ?? t('payment.onlineHint')}</small>
+        </span>
+      </label>
+    </fieldset>
+  );
+}
