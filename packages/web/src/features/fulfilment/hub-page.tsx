@@ -301,6 +301,7 @@ function PickupRow({ pickup, onChanged }: { pickup: PickupView; onChanged: () =>
       data-testid="hub-pickup"
       data-pickup-id={pickup.id}
       data-status={pickup.status}
+      data-parcels={pickup.parcels}
     >
       <div className="fulfil-parcel-head">
         <strong>{t('fulfilment.hub.pickupParcels', { count: pickup.parcels })}</strong>
