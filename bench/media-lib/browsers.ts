@@ -41,6 +41,8 @@ export async function launchBrowser(opts: {
   netns?: string;
   /** Origins served over plain http that must count as secure (getUserMedia). */
   secureOrigins?: string[];
+  /** A y4m or mjpeg file the fake camera plays (in a loop) instead of its own pattern. */
+  cameraFile?: string;
 }): Promise<Browser> {
   const dir = mkdtempSync(path.join(tmpdir(), `cunbo-bench-${opts.name}-`));
   let executablePath = CHROMIUM;
@@ -55,6 +57,7 @@ export async function launchBrowser(opts: {
     headless: true,
     args: [
       ...FLAGS,
+      ...(opts.cameraFile ? [`--use-file-for-fake-video-capture=${opts.cameraFile}`] : []),
       ...(opts.secureOrigins?.length
         ? [`--unsafely-treat-insecure-origin-as-secure=${opts.secureOrigins.join(',')}`]
         : []),

@@ -19,6 +19,7 @@
 import { parseArgs } from 'node:util';
 import { delay, type ServerProcess } from '../../packages/server/src/test/process-harness.ts';
 import { launchBrowser, type Browser } from '../media-lib/browsers.ts';
+import { NOISY_CAMERA, noisyCameraFile } from '../media-lib/camera-file.ts';
 import {
   describe,
   missingTools,
@@ -65,6 +66,8 @@ const { values: args } = parseArgs({
     delay: { type: 'string', default: '80' },
     /** Random loss in each direction, %. */
     loss: { type: 'string', default: '3' },
+    /** `noisy`: a clip that needs more bits than the link has; `pattern`: Chromium's own. */
+    camera: { type: 'string', default: 'noisy' },
     'server-env': { type: 'string', multiple: true, default: [] },
     out: { type: 'string' },
   },
@@ -89,8 +92,10 @@ const opt = {
   queueMs: num(args.queue, 'queue'),
   delayMs: num(args.delay, 'delay'),
   lossPercent: num(args.loss, 'loss'),
+  camera: args.camera,
   serverEnv: parseEnv(args['server-env']),
 };
+if (opt.camera !== 'noisy' && opt.camera !== 'pattern') fail(`--camera: noisy or pattern`);
 for (const r of opt.runs) if (r !== 'clean' && r !== 'impaired') fail(`--runs: unknown run ${r}`);
 
 const IMPAIRED: Impairment = {
@@ -220,6 +225,7 @@ async function runOne(
   seller: Seller,
   viewers: Browser,
   path: PublisherPath,
+  cameraFile: string | undefined,
 ) {
   await path.impair(name === 'impaired' ? IMPAIRED : null);
   const network =
@@ -233,6 +239,7 @@ async function runOne(
     name: 'publisher',
     netns: PUBLISHER_NETNS,
     secureOrigins: [origin],
+    cameraFile,
   });
   try {
     const publisher = await openPublisher(browser, origin, live, 'camera');
@@ -309,6 +316,7 @@ async function main() {
     log(`warning: the machine is ${busyBefore} % busy before the run; the figures will suffer`);
   const loadBefore = loadAverage();
   const pagesDir = await buildPages();
+  const camera = opt.camera === 'noisy' ? noisyCameraFile() : null;
   const path = PublisherPath.create();
   const server = await startBenchServer({
     port: opt.port,
@@ -321,7 +329,7 @@ async function main() {
   try {
     const seller = await createSeller(server);
     for (const run of opt.runs as Array<'clean' | 'impaired'>) {
-      results.push(await runOne(run, server, seller, viewers, path));
+      results.push(await runOne(run, server, seller, viewers, path, camera?.file));
     }
   } catch (err) {
     console.error(server.output().slice(-8000));
@@ -331,6 +339,7 @@ async function main() {
     await viewers.close();
     await server.stop();
     await path.destroy();
+    camera?.remove();
   }
   const output = {
     bench: 'uplink',
@@ -341,6 +350,8 @@ async function main() {
     loadAverageAfter: loadAverage(),
     machineBusyBeforePercent: busyBefore,
     options: opt,
+    camera:
+      opt.camera === 'noisy' ? `ffmpeg lavfi ${NOISY_CAMERA}, looped` : 'Chromium fake device',
     results,
   };
   writeResult('uplink', output, args.out);
