@@ -11,8 +11,11 @@ const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), 
 const usage = `Usage: npm run cli -- <command>
   migrate                      apply database migrations
   seed                         fill a demo region (sellers, products, shows); safe to run twice
-  create-operator --email E --password P --name N
-                               create an operator (township or county e-commerce park staff)
+  create-operator --email E --password P --name N [--hub TOWNSHIP]
+                               create an operator (township or county e-commerce park staff),
+                               running the hub of TOWNSHIP (its 9-digit code) if given
+  create-hub --region TOWNSHIP --name N [--address A]
+                               create the logistics hub of a township (one per township)
   openapi                      write docs/openapi.json and docs/api.md (the API reference)`;
 
 async function main(): Promise<void> {
@@ -47,15 +50,40 @@ async function main(): Promise<void> {
             email: { type: 'string' },
             password: { type: 'string' },
             name: { type: 'string' },
+            hub: { type: 'string' },
           },
         });
         if (!values.email || !values.password || !values.name) throw new Error(usage);
+        const hub = values.hub ? await app.services.fulfilment.findHub(values.hub) : null;
+        if (values.hub && !hub)
+          throw new Error(`No hub for township ${values.hub}: create-hub --region ${values.hub}`);
         const user = await app.services.accounts.createOperator(null, {
           email: values.email,
           password: values.password,
           displayName: values.name,
         });
-        console.log(`Operator ${user.email} created (${user.id}).`);
+        if (hub) await app.services.fulfilment.attachOperator(hub.id, user.id, user.role);
+        console.log(
+          `Operator ${user.email} created (${user.id})${hub ? `, running ${hub.name}` : ''}.`,
+        );
+        break;
+      }
+      case 'create-hub': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            region: { type: 'string' },
+            name: { type: 'string' },
+            address: { type: 'string' },
+          },
+        });
+        if (!values.region || !values.name) throw new Error(usage);
+        const hub = await app.services.fulfilment.ensureHub({
+          regionCode: values.region,
+          name: values.name,
+          address: values.address,
+        });
+        console.log(`Hub ${hub.name} (${hub.regionCode}) is ${hub.id}.`);
         break;
       }
       case 'openapi': {

@@ -234,7 +234,7 @@ export async function seedDemo(services: Services): Promise<string> {
   } catch {
     // Not seeded yet.
   }
-  const { villages } = demoPlaces();
+  const { townships, villages } = demoPlaces();
   const actorOf = async (email: string, name: string, role: 'buyer' | 'seller'): Promise<Actor> => {
     const s = await accounts.register({
       email,
@@ -295,11 +295,20 @@ export async function seedDemo(services: Services): Promise<string> {
   );
 
   await actorOf('buyer@demo.cunbo', '城里的小陈', 'buyer');
-  await accounts.createOperator(null, {
+  const operator = await accounts.createOperator(null, {
     email: 'operator@demo.cunbo',
     password: DEMO_PASSWORD,
     displayName: '寿光电商园',
   });
+  // Each demo township gathers its sellers' parcels at its hub, run by the park's operator.
+  for (const township of townships) {
+    const hub = await services.fulfilment.ensureHub({
+      regionCode: township.code,
+      name: `${township.name.zh}电商集货站`,
+      address: `${township.name.zh}电商服务站`,
+    });
+    await services.fulfilment.attachOperator(hub.id, operator.id, operator.role);
+  }
 
   const county = describeRegion(DEMO_COUNTY, 'zh')!;
   return [
@@ -307,6 +316,6 @@ export async function seedDemo(services: Services): Promise<string> {
     `Sign in with any of these (password ${DEMO_PASSWORD}):`,
     `  seller   ${SELLERS[0]!.email}   (on air now)`,
     `  buyer    buyer@demo.cunbo`,
-    `  operator operator@demo.cunbo`,
+    `  operator operator@demo.cunbo   (runs the hubs of ${townships.map((t) => t.name.zh).join(' and ')})`,
   ].join('\n');
 }

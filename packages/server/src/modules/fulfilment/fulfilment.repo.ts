@@ -107,10 +107,6 @@ function fulfilmentQueries(db: Db) {
         .limit(1);
       return rows.length === 1;
     },
-    async findUserByEmail(email: string) {
-      const rows = await db.select().from(users).where(eq(users.email, email)).limit(1);
-      return rows[0] ?? null;
-    },
 
     // Parcels.
     async insertParcel(values: typeof parcels.$inferInsert): Promise<ParcelRow> {

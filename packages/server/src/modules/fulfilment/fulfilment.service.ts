@@ -677,6 +677,10 @@ export function createFulfilmentService(deps: {
       return made ?? (await repo.hubByRegion(input.regionCode))!;
     },
 
+    async findHub(regionCode: string): Promise<HubRow | null> {
+      return repo.hubByRegion(regionCode);
+    },
+
     async attachOperator(hubId: string, userId: string, role: string): Promise<void> {
       if (role !== 'operator')
         throw new AppError('FORBIDDEN', 'Only an operator can run a hub', 403);
