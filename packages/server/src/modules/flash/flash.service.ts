@@ -614,16 +614,6 @@ export function createFlashService(deps: {
 
     async createOffer(actor: Actor, liveId: string, input: OfferInput): Promise<PublicOffer> {
       const live = await hostedLive(actor, liveId);
-      if (input.perBuyerLimit > input.quantity) {
-        throw new AppError(
-          'VALIDATION_FAILED',
-          'The per-buyer limit is more than the quantity',
-          422,
-          {
-            field: 'body.perBuyerLimit',
-          },
-        );
-      }
       const now = clock.now();
       const { startsAt, endsAt } = windowOf(now, input.startsAt, input.durationSeconds);
       const row = await repo.inTransaction(async (tx) => {
