@@ -19,7 +19,7 @@ export interface Received {
  * request with `standardwebhooks` and answers with whatever `answer` says for now. It can be
  * stopped (connection refused) and started again on the same port.
  */
-export async function startReceiver(secret: string | null = null) {
+export async function startReceiver(secret: string | null = null, port = 0) {
   let currentSecret = secret;
   let answer = (_r: Received) => 200;
   const received: Received[] = [];
@@ -61,8 +61,8 @@ export async function startReceiver(secret: string | null = null) {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://127.0.0.1:${port}/hooks`,
