@@ -13,6 +13,7 @@ import { ordersRoutes } from './modules/orders/orders.routes.ts';
 import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 import { regionsRoutes } from './modules/regions/regions.routes.ts';
 import { socialRoutes } from './modules/social/social.routes.ts';
+import { webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import type { Realtime } from './realtime/realtime.ts';
 import type { Services } from './services.ts';
 
@@ -51,5 +52,6 @@ export async function registerRoutes(
     providers: services.providers,
     sandbox: services.sandbox,
   });
+  webhooksRoutes(api, { webhooks: services.webhooks, config });
   deps.realtime.registerRoutes(api);
 }

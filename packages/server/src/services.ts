@@ -22,6 +22,8 @@ import type { PaymentProvider } from './modules/payments/payment-provider.ts';
 import { createSandboxProvider } from './modules/payments/sandbox-provider.ts';
 import { socialRepo } from './modules/social/social.repo.ts';
 import { createSocialService } from './modules/social/social.service.ts';
+import { webhooksRepo } from './modules/webhooks/webhooks.repo.ts';
+import { createWebhooksService } from './modules/webhooks/webhooks.service.ts';
 
 /** Wires every service to its repo and its neighbours. The only place that knows them all. */
 export function createServices(deps: {
@@ -84,6 +86,13 @@ export function createServices(deps: {
     carriers,
     publicUrl: config.publicUrl,
   });
+  const webhooks = createWebhooksService({
+    repo: webhooksRepo(db),
+    catalog,
+    jobs,
+    events,
+    config,
+  });
   return {
     accounts,
     catalog,
@@ -98,6 +107,7 @@ export function createServices(deps: {
     events,
     clock,
     jobs,
+    webhooks,
   };
 }
 
