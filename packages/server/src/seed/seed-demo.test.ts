@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../test/test-app.ts';
-import { DEMO_COUNTY, seedDemo } from './seed-demo.ts';
+import { DEMO_COUNTY, DEMO_PASSWORD, seedDemo } from './seed-demo.ts';
 
 describe('demo seed', () => {
   let t: TestApp;
@@ -29,6 +29,19 @@ describe('demo seed', () => {
       await t.app.inject({ method: 'GET', url: '/api/v1/lives?status=scheduled' })
     ).json().lives;
     expect(scheduled.length).toBeGreaterThanOrEqual(1);
+    // The operator runs the hub of each township the sellers are in.
+    const { token } = await t.app.services.accounts.login({
+      email: 'operator@demo.cunbo',
+      password: DEMO_PASSWORD,
+    });
+    const hubs = (
+      await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/hubs/mine',
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json().hubs as Array<{ regionCode: string }>;
+    expect(new Set(hubs.map((h) => h.regionCode))).toEqual(townships);
     expect(await seedDemo(t.app.services)).toMatch(/already/);
     expect(
       (await t.app.inject({ method: 'GET', url: `/api/v1/shops?region=${DEMO_COUNTY}` })).json()
