@@ -26,7 +26,7 @@ import {
   SERVER_ADDRESS,
   type Impairment,
 } from '../media-lib/netns.ts';
-import type { FrameSample } from '../media-lib/page-api.ts';
+import type { FrameSample, HlsLatency } from '../media-lib/page-api.ts';
 import { openPublisher, openViewer, type ViewerPage } from '../media-lib/pages.ts';
 import { buildPages } from '../media-lib/pages-build.ts';
 import {
@@ -116,6 +116,8 @@ interface Measured {
   goalMet: boolean | null;
   /** Per second of the window: median delay, to see drift (HLS catching up). */
   p50PerSecond: Array<number | null>;
+  /** HLS only, at the end of the window: hls.js's own figures. */
+  hls: HlsLatency | null;
   /** WebRTC only, over the window: the receiver's jitter buffer and what it saw. */
   receiver: {
     jitterBufferMs: number;
@@ -152,6 +154,7 @@ async function collect(watched: Watched[]): Promise<Measured[]> {
     if (s % 5 === 4) log(`  ${s + 1} s: ${line.join(', ')}`);
   }
   const statsAfter = await Promise.all(watched.map((w) => w.viewer.stats()));
+  const hlsAfter = await Promise.all(watched.map((w) => w.viewer.hls()));
   return watched.map((w, i) => {
     const before = statsBefore[i];
     const after = statsAfter[i];
@@ -192,6 +195,7 @@ async function collect(watched: Watched[]): Promise<Measured[]> {
       goalMet: goal === null || delayMs.p50 === null ? null : delayMs.p50 < goal,
       p50PerSecond: perSecond.map((f) => percentiles(delays(f)).p50),
       receiver,
+      hls: hlsAfter[i] ?? null,
     };
   });
 }
@@ -388,7 +392,11 @@ async function main() {
         `${m.framesRead} of ${m.framesPresented}`,
         String(m.presentedPerSecond),
         m.resolution,
-        m.receiver ? `${Math.round(m.receiver.jitterBufferMs)} ms` : '–',
+        m.receiver
+          ? `jitter buffer ${Math.round(m.receiver.jitterBufferMs)} ms`
+          : m.hls
+            ? `hls.js ${round(m.hls.latency, 2)} s behind (target ${m.hls.targetLatency === null ? '–' : round(m.hls.targetLatency, 2)}), ${m.hls.stalls} stalls`
+            : '–',
         m.goalP50Ms === null ? '–' : `< ${m.goalP50Ms} ms ${m.goalMet ? 'met' : 'NOT met'}`,
       ]),
     )}`,

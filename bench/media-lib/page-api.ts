@@ -69,7 +69,21 @@ export interface PublisherPageApi {
   stop(): Promise<void>;
 }
 
+/** hls.js's own view of its delay (seconds), when the player uses it. */
+export interface HlsLatency {
+  /** Behind the live edge now (the playlist's end, not the camera). */
+  latency: number;
+  /** What it aims at: PART-HOLD-BACK in low-latency mode, plus 1 s per stall so far. */
+  targetLatency: number | null;
+  /** Playback rate it uses to catch up (1 = none). */
+  playbackRate: number;
+  /** Media buffered ahead of the playhead, seconds. */
+  bufferedAhead: number;
+  stalls: number;
+}
+
 export interface ViewerPageApi {
+  hls(): HlsLatency | null;
   state(): { phase: string; transport: string | null };
   /** Frames presented since the last call (taken: each sample is returned once). */
   takeFrames(): FrameSample[];

@@ -20,6 +20,7 @@ export interface ViewerPage {
   page: Page;
   state(): Promise<ReturnType<ViewerPageApi['state']>>;
   takeFrames(): Promise<ReturnType<ViewerPageApi['takeFrames']>>;
+  hls(): Promise<ReturnType<ViewerPageApi['hls']>>;
   stats(): ReturnType<ViewerPageApi['stats']>;
   stop(): Promise<void>;
 }
@@ -103,6 +104,7 @@ export async function openViewer(
     state: bench,
     takeFrames: () =>
       page.evaluate(() => (window as unknown as WithBench<ViewerPageApi>).bench.takeFrames()),
+    hls: () => page.evaluate(() => (window as unknown as WithBench<ViewerPageApi>).bench.hls()),
     stats: () => page.evaluate(() => (window as unknown as WithBench<ViewerPageApi>).bench.stats()),
     stop: () => page.evaluate(() => (window as unknown as WithBench<ViewerPageApi>).bench.stop()),
   };

@@ -9,6 +9,7 @@
  * (requestVideoFrameCallback) and, with `decode=1`, the publisher's clock is read off it:
  * the frame is drawn into a canvas and the mean luma of each code cell sampled.
  */
+import type Hls from 'hls.js';
 import { Player } from '../../../packages/web/src/features/video/player.ts';
 import type { PlayerState } from '../../../packages/web/src/features/video/player-state.ts';
 import { CELLS, decodeClock, sampleRect } from '../clock-code.ts';
@@ -83,7 +84,26 @@ const player = new Player(
 );
 player.start();
 
+// hls.js stalls, counted as it does when it raises its target latency.
+let stalls = 0;
+video.addEventListener('waiting', () => {
+  if (state?.transport === 'hls' && state.phase === 'playing') stalls += 1;
+});
+
 const api: ViewerPageApi = {
+  hls() {
+    // The player keeps its hls.js instance private; the bench reads it for the report only.
+    const hls = (player as unknown as { hls: Hls | null }).hls;
+    if (!hls) return null;
+    const end = video.buffered.length ? video.buffered.end(video.buffered.length - 1) : 0;
+    return {
+      latency: hls.latency,
+      targetLatency: hls.targetLatency,
+      playbackRate: video.playbackRate,
+      bufferedAhead: Math.max(0, end - video.currentTime),
+      stalls,
+    };
+  },
   state: () => ({ phase: state?.phase ?? 'idle', transport: state?.transport ?? null }),
   takeFrames() {
     const taken = frames;
