@@ -1,4 +1,5 @@
 import {
+  ntpTime,
   PictureLossIndication,
   RtcpPayloadSpecificFeedback,
   RtpHeader,
@@ -12,6 +13,7 @@ import {
 import { startsKeyframe } from './codecs.ts';
 import type { MediaKind, NegotiatedCodec } from './sdp.ts';
 import { TwccRecorder } from './twcc.ts';
+import { ViewerSender } from './viewer-sender.ts';
 
 /**
  * The selective forwarding unit of one live: one publisher's audio and video fanned out to
@@ -138,6 +140,7 @@ export class Outlet {
   private lastSentAt = 0;
   /** Live packets waiting behind a replay, which go out in order once it is done. */
   private queue: Array<[RtpPacket, boolean]> | undefined;
+  private readonly out: ViewerSender;
 
   constructor(
     readonly kind: MediaKind,
@@ -145,6 +148,7 @@ export class Outlet {
     readonly codec: NegotiatedCodec,
   ) {
     this.waitingKeyframe = kind === 'video';
+    this.out = new ViewerSender(sender);
   }
 
   get isWaitingForKeyframe(): boolean {
@@ -176,10 +180,11 @@ export class Outlet {
       last = now;
       // A stream faster than the replay would never let it end: then the rest goes at once.
       if (queue.length - sent > 5000) budget = Infinity;
+      const ntp = ntpTime();
       while (budget > 0 && sent < queue.length) {
         const [packet, isKeyframe] = queue[sent++]!;
         budget -= packet.payload.length;
-        this.send(packet, isKeyframe, now);
+        this.send(packet, isKeyframe, now, ntp);
       }
       if (sent < queue.length) setTimeout(drain, 2);
       else this.queue = undefined;
@@ -187,12 +192,13 @@ export class Outlet {
     drain();
   }
 
-  forward(packet: RtpPacket, isKeyframe: boolean, now: number): void {
+  /** `ntp`: werift's `ntpTime()` at `now`, read once per packet for all viewers. */
+  forward(packet: RtpPacket, isKeyframe: boolean, now: number, ntp: bigint): void {
     if (this.queue) this.queue.push([packet, isKeyframe]);
-    else this.send(packet, isKeyframe, now);
+    else this.send(packet, isKeyframe, now, ntp);
   }
 
-  private send(packet: RtpPacket, isKeyframe: boolean, now: number): void {
+  private send(packet: RtpPacket, isKeyframe: boolean, now: number, ntp: bigint): void {
     if (!this.active) return;
     const h = packet.header;
     if (h.ssrc !== this.sourceSsrc) {
@@ -216,7 +222,7 @@ export class Outlet {
       this.lastTs = ts;
       this.lastSentAt = now;
     }
-    this.sender.sendRtp(copyPacket(packet, seq, ts)).catch(() => undefined);
+    this.out.send(copyPacket(packet, seq, ts), ntp);
   }
 
   private rebase(h: RtpHeader, now: number): void {
@@ -530,8 +536,9 @@ export class LiveRelay {
     if (this.state !== 'live') this.setState('live');
     const codec = publisher.codecs[kind]!;
     const isKeyframe = kind === 'video' && startsKeyframe(codec, packet.payload);
+    const ntp = ntpTime();
     for (const viewer of this.viewers.values())
-      viewer.outlets[kind]?.forward(packet, isKeyframe, now);
+      viewer.outlets[kind]?.forward(packet, isKeyframe, now, ntp);
     this.hooks.tap()?.({ kind, codec, packet, isKeyframe });
   }
 
