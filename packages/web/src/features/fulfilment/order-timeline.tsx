@@ -87,9 +87,8 @@ export function OrderTimeline({
               <dd data-testid="timeline-tracking-number">
                 {parcel.trackingNumber}
                 {parcel.carrier && (
-                  <span className="muted">
-                    {' '}
-                    · {t(`fulfilment.carriers.${parcel.carrier}`, parcel.carrier)}
+                  <span className="muted carrier-name">
+                    {t(`fulfilment.carriers.${parcel.carrier}`, parcel.carrier)}
                   </span>
                 )}
               </dd>
