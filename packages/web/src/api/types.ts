@@ -1,5 +1,11 @@
 /** Shapes of the API's answers, as declared in packages/server/src/modules/*.schemas.ts. */
-import type { LiveStatus, PinnedProductCard, ProductCategory } from '@cunbo/shared';
+import type {
+  CouponView,
+  LiveStatus,
+  OfferView,
+  PinnedProductCard,
+  ProductCategory,
+} from '@cunbo/shared';
 
 export type Locale = 'zh' | 'en' | 'it';
 export type Role = 'buyer' | 'seller' | 'operator';
@@ -163,52 +169,14 @@ export interface SandboxPaymentPage {
 
 // ---------- flash sales and live coupons ----------
 
-export type OfferStatus = 'scheduled' | 'open' | 'sold_out' | 'ended';
-
-/** A limited-stock, limited-time offer in a live show (`GET /offers/:id`, `offer` events). */
-export interface OfferView {
-  id: string;
-  liveId: string;
-  shopId: string;
-  product: { id: string; title: string; unit: string; photoUrl: string | null };
-  /** Flash price, fen. */
-  price: number;
-  regularPrice: number;
-  currency: string;
-  quantity: number;
-  left: number;
-  perBuyerLimit: number;
-  holdSeconds: number;
-  startsAt: string;
-  endsAt: string;
-  status: OfferStatus;
-  /** Units the signed-in viewer holds or bought (REST reads only). */
-  mine?: number;
-}
+/** Offers and coupons are declared once, with the live room's events, in @cunbo/shared. */
+export type { CouponView, OfferView };
+export type OfferStatus = OfferView['status'];
+export type CouponStatus = CouponView['status'];
 
 export interface OfferClaimResult {
   order: Order;
   offer: { id: string; left: number; status: OfferStatus };
-}
-
-export type CouponStatus = 'scheduled' | 'open' | 'gone' | 'ended';
-
-export interface CouponView {
-  id: string;
-  liveId: string;
-  shopId: string;
-  /** Fen off the order. */
-  discount: number;
-  /** The order must reach this (fen) for the coupon to apply. */
-  minSpend: number;
-  currency: string;
-  quota: number;
-  left: number;
-  startsAt: string;
-  endsAt: string;
-  usableUntil: string;
-  status: CouponStatus;
-  claimed?: boolean;
 }
 
 export type MyCoupon = CouponView & { usedByOrderId: string | null };
