@@ -1,0 +1,354 @@
+/**
+ * Journey 4, a flash sale in the live room: the seller opens a flash offer (3 units, at most 2
+ * per person) and a coupon (only one) from the studio during the show; two viewers on 360 px
+ * phones see the card with its countdown and units left; the first claims the coupon and grabs
+ * one unit with cash on delivery ("you got it"); the second sees the units left drop and the
+ * coupon gone; a third buyer takes the last two through the API, and both rooms and the
+ * studio show "sold out".
+ */
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  startServerProcess,
+  type ServerProcess,
+} from '../packages/server/src/test/process-harness.ts';
+import { createTestDatabase } from '../packages/server/src/test/test-app.ts';
+import { openPerson, shot, type Person } from './support/browser.ts';
+
+const RUN = Date.now().toString(36);
+const PASSWORD = 'flash-sales-2026';
+const PRODUCT = '寿光甜玉米';
+const SHOW = '玉米限时抢：三根九块九';
+const TOWNSHIP = '370783100';
+/** The flash sale e2e's own server port (3340–3349 is this suite's range). */
+const PORT = process.env.FLASH_E2E_PORT ?? '3341';
+
+let server: ServerProcess | undefined;
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let base = '';
+let seller: Person;
+let buyer: Person;
+let watcher: Person;
+const people: Person[] = [];
+const state: {
+  liveId?: string;
+  productId?: string;
+  offerId?: string;
+  village?: string;
+  lateToken?: string;
+} = {};
+let broken: string | null = null;
+
+const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
+
+async function waitForAttr(locator: Locator, name: string, value: string) {
+  await locator
+    .and(locator.page().locator(`[${name}="${value}"]`))
+    .first()
+    .waitFor();
+}
+
+async function api<T>(
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function register(who: string, role: 'buyer' | 'seller', name: string) {
+  const email = `flash-${who}-${RUN}@example.cn`;
+  const { token } = await api<{ token: string }>('POST', '/auth/register', null, {
+    email,
+    password: PASSWORD,
+    displayName: name,
+    role,
+  });
+  return { email, token };
+}
+
+async function signIn(person: Person, email: string) {
+  const { page } = person;
+  await page.goto(`${base}/signin`);
+  await byTestId(page, 'auth-email').fill(email);
+  await byTestId(page, 'auth-password').fill(PASSWORD);
+  await byTestId(page, 'auth-submit').click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+}
+
+describe('flash sale: countdown, units left, "you got it", sold out', () => {
+  beforeAll(async () => {
+    // As support/server.ts starts it, with a longer wait: a busy 2-core machine takes a while.
+    database = await createTestDatabase();
+    server = await startServerProcess({
+      port: Number(PORT),
+      readyTimeoutMs: 180_000,
+      env: {
+        NODE_ENV: 'production',
+        RATE_LIMIT_MULTIPLIER: '100',
+        ...(database && { DATABASE_URL: database.url }),
+        ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL }),
+      },
+    });
+    base = server.url;
+    const health = await api<{ database: string; redis: boolean }>('GET', '/health', null);
+    expect(health.database).toBe(process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite');
+    expect(health.redis).toBe(Boolean(process.env.TEST_REDIS_URL));
+
+    const sellerAccount = await register('seller', 'seller', '王玉米');
+    await api('PUT', '/shop', sellerAccount.token, {
+      name: '王家玉米地',
+      description: '寿光的甜玉米，当天现掰。',
+      regionCode: '370783',
+    });
+    const { product } = await api<{ product: { id: string } }>(
+      'POST',
+      '/products',
+      sellerAccount.token,
+      {
+        title: PRODUCT,
+        description: '当天现掰。',
+        unit: '根',
+        category: 'grain',
+        price: 500,
+        stock: 40,
+        traditionalPrice: 250,
+      },
+    );
+    state.productId = product.id;
+    const { live } = await api<{ live: { id: string } }>('POST', '/lives', sellerAccount.token, {
+      title: SHOW,
+      productIds: [product.id],
+    });
+    state.liveId = live.id;
+    await api('POST', `/lives/${live.id}/start`, sellerAccount.token);
+
+    const { regions } = await api<{ regions: Array<{ code: string }> }>(
+      'GET',
+      `/regions?parent=${TOWNSHIP}`,
+      null,
+    );
+    state.village = regions[0]?.code;
+    if (!state.village) throw new Error(`no villages under ${TOWNSHIP}`);
+
+    const buyerAccount = await register('buyer', 'buyer', '李明');
+    const watcherAccount = await register('watcher', 'buyer', '张芳');
+    state.lateToken = (await register('late', 'buyer', '赵强')).token;
+
+    seller = await openPerson({ name: 'seller', width: 360, height: 760 });
+    people.push(seller);
+    buyer = await openPerson({ name: 'buyer', width: 360, height: 740 });
+    people.push(buyer);
+    watcher = await openPerson({ name: 'watcher', width: 360, height: 740 });
+    people.push(watcher);
+    // The grab button pulses for people; the browser robot clicks what holds still.
+    for (const p of [buyer, watcher]) await p.page.emulateMedia({ reducedMotion: 'reduce' });
+    await signIn(seller, sellerAccount.email);
+    await signIn(buyer, buyerAccount.email);
+    await signIn(watcher, watcherAccount.email);
+  });
+
+  afterAll(async () => {
+    for (const p of people) await p.close();
+    await server?.stop();
+    await database?.drop();
+  });
+
+  beforeEach((ctx) => {
+    if (broken) ctx.skip(`an earlier step failed (${broken})`);
+    ctx.onTestFailed(async () => {
+      broken = ctx.task.name;
+      for (const p of people) {
+        await shot(
+          p.page,
+          `fail-flash-${ctx.task.name.replace(/\W+/g, '-').slice(0, 20)}-${p.name}`,
+        ).catch(() => undefined);
+        console.error(`[${p.name}] at ${p.page.url()}`);
+        if (p.pageErrors.length)
+          console.error(`[${p.name}] page errors:\n${p.pageErrors.join('\n')}`);
+        if (p.consoleErrors.length)
+          console.error(`[${p.name}] console errors:\n${p.consoleErrors.join('\n')}`);
+      }
+      console.error(`server output:\n${server?.output().slice(-8000)}`);
+    });
+  });
+
+  it('the seller opens a flash offer and a coupon from the studio', async () => {
+    const { page } = seller;
+    await page.goto(`${base}/studio`);
+    await byTestId(page, 'studio-tab-flash').click();
+    await byTestId(page, 'flash-studio').waitFor();
+    await byTestId(page, 'flash-new-offer').click();
+    const form = byTestId(page, 'flash-offer-form');
+    await form.waitFor();
+    await byTestId(page, 'flash-offer-product').selectOption(state.productId!);
+    await byTestId(page, 'flash-offer-price').fill('3.9');
+    await byTestId(page, 'flash-offer-quantity').fill('3');
+    await byTestId(page, 'flash-offer-limit').fill('2');
+    await byTestId(page, 'flash-offer-duration').selectOption('600');
+    await shot(page, 'flash-01-offer-form');
+    await byTestId(page, 'flash-offer-submit').click();
+
+    const row = byTestId(page, 'flash-offer-row');
+    await waitForAttr(row, 'data-phase', 'open');
+    state.offerId = (await row.getAttribute('data-offer-id')) ?? undefined;
+    expect(state.offerId).toBeTruthy();
+    expect(await row.getAttribute('data-left')).toBe('3');
+
+    await byTestId(page, 'flash-new-coupon').click();
+    await byTestId(page, 'flash-coupon-discount').fill('1');
+    await byTestId(page, 'flash-coupon-quota').fill('1');
+    await byTestId(page, 'flash-coupon-submit').click();
+    await waitForAttr(byTestId(page, 'flash-coupon-row'), 'data-phase', 'open');
+    await shot(page, 'flash-02-studio-list');
+
+    // The offer is what the API says, units taken out of the product's stock.
+    const { offer } = await api<{ offer: { price: number; left: number; status: string } }>(
+      'GET',
+      `/offers/${state.offerId}`,
+      null,
+    );
+    expect(offer).toMatchObject({ price: 390, left: 3, status: 'open' });
+  });
+
+  it('viewers see the card: flash price, a countdown that runs, units left', async () => {
+    for (const person of [buyer, watcher]) {
+      await person.page.goto(`${base}/lives/${state.liveId}`);
+      const card = byTestId(person.page, 'flash-card');
+      await waitForAttr(card, 'data-phase', 'open');
+      expect(await card.getAttribute('data-left')).toBe('3');
+      await expect.poll(() => byTestId(person.page, 'flash-price').textContent()).toBe('¥3.90');
+      expect(await byTestId(person.page, 'flash-left').textContent()).toContain('剩 3 / 3 件');
+    }
+    const countdown = byTestId(buyer.page, 'flash-countdown');
+    const first = await countdown.textContent();
+    expect(first).toMatch(/还剩 \d\d:\d\d/);
+    // The countdown runs on its own (about 10 minutes from the offer's start).
+    await expect.poll(() => countdown.textContent(), { timeout: 5000 }).not.toBe(first);
+    expect(await byTestId(buyer.page, 'coupon-card').getAttribute('data-phase')).toBe('open');
+    await shot(buyer.page, 'flash-03-room-card');
+  });
+
+  it('the buyer claims the coupon and grabs one unit with cash on delivery', async () => {
+    const { page } = buyer;
+    await byTestId(page, 'coupon-claim').click();
+    await waitForAttr(byTestId(page, 'coupon-card'), 'data-claimed', 'true');
+
+    await byTestId(page, 'flash-grab').click();
+    await byTestId(page, 'flash-sheet').waitFor();
+    await byTestId(page, 'address-name').fill('李明');
+    await byTestId(page, 'address-phone').fill('13800138000');
+    await byTestId(page, 'address-region-province').selectOption('370000');
+    await byTestId(page, 'address-region-prefecture').selectOption('370700');
+    await byTestId(page, 'address-region-county').selectOption('370783');
+    await byTestId(page, 'address-region-township').selectOption(TOWNSHIP);
+    await byTestId(page, 'address-region-village').selectOption(state.village!);
+    await byTestId(page, 'address-line1').fill('化龙镇 3 排 12 号');
+    await byTestId(page, 'pay-cod').check();
+    // The claimed coupon applies by itself: ¥3.90 − ¥1.00.
+    await byTestId(page, 'coupon-choice').waitFor();
+    expect(await byTestId(page, 'flash-confirm').textContent()).toContain('¥2.90');
+    await shot(page, 'flash-04-grab-sheet');
+    // A double tap: one order only (the second tap is ignored while the first is in flight,
+    // and shares its Idempotency-Key if it were sent).
+    await byTestId(page, 'flash-confirm').dblclick();
+    await byTestId(page, 'flash-got-it').waitFor();
+    expect(await byTestId(page, 'flash-got-it').textContent()).toContain('抢到了');
+    await shot(page, 'flash-05-got-it');
+
+    const orderHref = await byTestId(page, 'flash-order-link').getAttribute('href');
+    const orderId = orderHref!.split('/').at(-1)!;
+    const cookies = await buyer.context.cookies();
+    const session = cookies.find((c) => c.name === 'cunbo_session')!.value;
+    const res = await fetch(`${base}/api/v1/orders/${orderId}`, {
+      headers: { cookie: `cunbo_session=${session}` },
+    });
+    const { order } = (await res.json()) as {
+      order: { status: string; total: number; discount: number; offerId: string };
+    };
+    expect(order).toMatchObject({
+      status: 'cod_confirmed',
+      total: 290,
+      discount: 100,
+      offerId: state.offerId,
+    });
+    const mine = await fetch(`${base}/api/v1/orders?limit=50`, {
+      headers: { cookie: `cunbo_session=${session}` },
+    });
+    const { orders } = (await mine.json()) as { orders: Array<{ offerId: string | null }> };
+    expect(orders.filter((o) => o.offerId === state.offerId)).toHaveLength(1);
+
+    await byTestId(page, 'flash-done').click();
+    const card = byTestId(page, 'flash-card');
+    await waitForAttr(card, 'data-left', '2');
+    expect(await byTestId(page, 'flash-mine').textContent()).toContain('1');
+  });
+
+  it('the other viewer sees the units left drop and the coupon gone', async () => {
+    const { page } = watcher;
+    await waitForAttr(byTestId(page, 'flash-card'), 'data-left', '2');
+    expect(await byTestId(page, 'flash-left').textContent()).toContain('剩 2 / 3 件');
+    await waitForAttr(byTestId(page, 'coupon-card'), 'data-phase', 'gone');
+    expect(await byTestId(page, 'coupon-claim').isDisabled()).toBe(true);
+    await shot(page, 'flash-06-watcher-left-2');
+  });
+
+  it('the last units go through the API: every card says sold out', async () => {
+    const { order, offer } = await api<{
+      order: { status: string };
+      offer: { left: number; status: string };
+    }>(
+      'POST',
+      `/offers/${state.offerId}/claims`,
+      state.lateToken!,
+      {
+        quantity: 2,
+        shippingAddress: {
+          name: '赵强',
+          phone: '13900139000',
+          regionCode: state.village!,
+          line1: '文圣街 8 号',
+        },
+        paymentMethod: 'cod',
+      },
+      { 'idempotency-key': `late-${RUN}` },
+    );
+    expect(order.status).toBe('cod_confirmed');
+    expect(offer.left).toBe(0);
+
+    for (const person of [buyer, watcher]) {
+      const card = byTestId(person.page, 'flash-card');
+      await waitForAttr(card, 'data-phase', 'sold_out');
+      expect(await card.getAttribute('data-left')).toBe('0');
+      expect(await byTestId(person.page, 'flash-grab').isDisabled()).toBe(true);
+      expect(await byTestId(person.page, 'flash-grab').textContent()).toBe('已抢光');
+    }
+    await shot(watcher.page, 'flash-07-sold-out');
+    await waitForAttr(byTestId(seller.page, 'flash-offer-row'), 'data-phase', 'sold_out');
+    await shot(seller.page, 'flash-08-studio-sold-out');
+
+    // A phone on its side: the compact card stays readable beside the chat.
+    await watcher.page.setViewportSize({ width: 740, height: 360 });
+    await byTestId(watcher.page, 'flash-card').waitFor();
+    await shot(watcher.page, 'flash-09-landscape');
+  });
+
+  it('the seller ends the sale early; the card says it ended', async () => {
+    await byTestId(seller.page, 'flash-close-offer').click();
+    await waitForAttr(byTestId(seller.page, 'flash-offer-row'), 'data-phase', 'ended');
+    await waitForAttr(byTestId(buyer.page, 'flash-card'), 'data-phase', 'ended');
+    for (const p of people) expect(p.pageErrors).toEqual([]);
+  });
+});
