@@ -23,6 +23,11 @@ const LiveControlPage = lazy(() =>
 const BoardPage = lazy(() =>
   import('../features/fulfilment/board-page.tsx').then((m) => ({ default: m.BoardPage })),
 );
+const IntegrationsPage = lazy(() =>
+  import('../features/integrations/integrations-page.tsx').then((m) => ({
+    default: m.IntegrationsPage,
+  })),
+);
 // The township hub's desk: only operators ever load it.
 const HubPage = lazy(() =>
   import('../features/fulfilment/hub-page.tsx').then((m) => ({ default: m.HubPage })),
@@ -61,6 +66,7 @@ function Shell() {
           <Route path="/studio" component={StudioPage} />
           <Route path="/studio/lives/:id">{(p) => <LiveControlPage id={p.id} />}</Route>
           <Route path="/studio/orders" component={BoardPage} />
+          <Route path="/studio/integrations" component={IntegrationsPage} />
           <Route path="/hub" component={HubPage} />
           <Route component={NotFound} />
         </Switch>

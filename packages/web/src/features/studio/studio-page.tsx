@@ -56,6 +56,13 @@ export function StudioPage() {
       <h1>{t('studio.title')}</h1>
       {!myShop && <p className="notice">{t('studio.openShopFirst')}</p>}
       {myShop && (
+        <p>
+          <Link href="/studio/integrations" data-testid="studio-integrations">
+            {t('integrations.studioLink')}
+          </Link>
+        </p>
+      )}
+      {myShop && (
         <div className="tabs" role="tablist">
           {TABS.map((name) => (
             <button
