@@ -148,10 +148,10 @@ describe('flash sales', () => {
     expect(after).toMatchObject({ left: 0, status: 'sold_out' });
     // The product kept what the offer did not take; the offer sold nothing twice.
     expect(await stockOf(product.id)).toBe(50);
-    const rows = await t.app.database.db.execute<{ n: number; units: number }>(
+    const result = (await t.app.database.db.execute(
       sql`select count(*)::int as n, coalesce(sum(i.quantity), 0)::int as units from orders o join order_items i on i.order_id = o.id where o.offer_id = ${offer.id}`,
-    );
-    expect(rows.rows[0]).toEqual({ n: 50, units: 50 });
+    )) as unknown as { rows: Array<{ n: number; units: number }> };
+    expect(result.rows[0]).toEqual({ n: 50, units: 50 });
     const mine = (await call(buyers[0]!, 'GET', `/offers/${offer.id}`)).json().offer.mine;
     expect(mine).toBeGreaterThanOrEqual(0);
   });

@@ -1,0 +1,450 @@
+/**
+ * Flash-sale benchmark: N signed-in buyers (bearer tokens) in separate load processes race
+ * for the units of one flash offer over loopback HTTP, each tapping again after a win until
+ * refused. Per engine (PGlite, PostgreSQL) it runs, against a real server process:
+ *   flash   POST /offers/:id/claims (batched group commit, the real path)
+ *   plain   POST /orders on an ordinary product: one transaction per order that locks the
+ *           product row (the baseline)
+ *   kill    the flash sale again, the server killed with SIGKILL mid-sale and restarted:
+ *           every 201 answered before the kill must be in the database
+ * and reports confirmed orders/s (first to last 201), p50/p99 request→answer, oversold units
+ * and confirmed orders missing after the kill. JSON on stdout and in bench/results/, a table
+ * on stderr.
+ *
+ *   npx tsx bench/flash-sale/run.ts --buyers 10000 --units 1000
+ *   npx tsx bench/flash-sale/run.ts --buyers 10000 --units 20000 --engines postgres
+ *
+ * Users are inserted before the timed part with the app's own repos, from this process,
+ * straight into the database while no server runs (argon2 sign-ups would take minutes).
+ * The server runs with RATE_LIMIT_MULTIPLIER=100000 so that rate limits are not what is
+ * measured. A benchmark, never a test: figures depend on the machine. See docs/benchmarks.md.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { openDatabase, type Database } from '../../packages/server/src/db/client.ts';
+import { accountsRepo } from '../../packages/server/src/modules/accounts/accounts.repo.ts';
+import { hashToken } from '../../packages/server/src/modules/accounts/accounts.service.ts';
+import { hashPassword } from '../../packages/server/src/modules/accounts/password.ts';
+import {
+  REPO_ROOT,
+  startServerProcess,
+  type ServerProcess,
+} from '../../packages/server/src/test/process-harness.ts';
+import type { LoadAnswer, LoadPlan } from './load.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    buyers: { type: 'string', default: '10000' },
+    units: { type: 'string', default: '1000' },
+    engines: { type: 'string', default: 'pglite,postgres' },
+    runs: { type: 'string', default: 'flash,plain,kill' },
+    clients: { type: 'string', default: '2' },
+    /** Sockets per load process; default: one per buyer. */
+    connections: { type: 'string' },
+    /** The kill run: SIGKILL once this share of the units was confirmed (percent). */
+    'kill-at-percent': { type: 'string', default: '40' },
+    /** An admin URL of a PostgreSQL server (fsync on), e.g. scripts/services.sh's. */
+    'pg-url': {
+      type: 'string',
+      default: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55462/cunbo_test',
+    },
+    port: { type: 'string', default: '3330' },
+    out: { type: 'string' },
+  },
+});
+const int = (v: string, name: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) fail(`--${name} must be a positive whole number`);
+  return n;
+};
+const opt = {
+  buyers: int(args.buyers, 'buyers'),
+  units: int(args.units, 'units'),
+  engines: args.engines.split(',') as Array<'pglite' | 'postgres'>,
+  runs: args.runs.split(',') as Array<'flash' | 'plain' | 'kill'>,
+  clients: int(args.clients, 'clients'),
+  killAtPercent: int(args['kill-at-percent'], 'kill-at-percent'),
+  port: int(args.port, 'port'),
+};
+const connections = args.connections
+  ? int(args.connections, 'connections')
+  : Math.ceil(opt.buyers / opt.clients);
+
+function fail(message: string): never {
+  console.error(`bench/flash-sale: ${message}`);
+  process.exit(1);
+}
+const log = (message: string) =>
+  console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const LOAD_SCRIPT = path.join(REPO_ROOT, 'bench/flash-sale/load.ts');
+
+interface Engine {
+  name: 'pglite' | 'postgres';
+  env: Record<string, string>;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  drop(): Promise<void>;
+}
+
+async function makeEngine(name: Engine['name']): Promise<Engine> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cunbo-bench-flash-'));
+  const base = { DATA_DIR: dataDir, RATE_LIMIT_MULTIPLIER: '100000', LOG_LEVEL: 'warn' };
+  if (name === 'pglite') {
+    return {
+      name,
+      env: base,
+      databaseUrl: undefined,
+      dataDir,
+      drop: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const admin = args['pg-url'];
+  const db = `cunbo_bench_${randomBytes(4).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  const fsync = (await client.query('show fsync')).rows[0].fsync as string;
+  if (fsync !== 'on')
+    fail(`PostgreSQL at ${admin} runs with fsync=${fsync}; the figures need it on`);
+  await client.query(`create database ${db}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${db}`;
+  return {
+    name,
+    env: { ...base, DATABASE_URL: url.toString() },
+    databaseUrl: url.toString(),
+    dataDir,
+    async drop() {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`drop database if exists ${db} with (force)`);
+      await c.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const start = (engine: Engine) =>
+  startServerProcess({
+    env: engine.env,
+    port: opt.port,
+    openFiles: 65_536,
+    readyTimeoutMs: 180_000,
+  });
+
+async function api(
+  server: ServerProcess,
+  method: string,
+  url: string,
+  body?: unknown,
+  token?: string,
+): Promise<Record<string, { id: string }> & { token: string }> {
+  const res = await fetch(`${server.url}/api/v1${url}`, {
+    method,
+    headers: {
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, { id: string }> & { token: string };
+  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Buyers and their sessions, written with the app's repos while no server runs. */
+async function seedBuyers(engine: Engine, count: number): Promise<string[]> {
+  const database: Database = await openDatabase(engine.databaseUrl, engine.dataDir);
+  const repo = accountsRepo(database.db);
+  const passwordHash = await hashPassword('bench buyer password');
+  const tokens: string[] = [];
+  const expiresAt = new Date(Date.now() + 86_400_000);
+  const CHUNK = 50;
+  for (let i = 0; i < count; i += CHUNK) {
+    await Promise.all(
+      Array.from({ length: Math.min(CHUNK, count - i) }, async (_, j) => {
+        const user = await repo.insertUser({
+          email: `buyer${i + j}-${randomUUID().slice(0, 8)}@bench.cunbo`,
+          passwordHash,
+          displayName: `Buyer ${i + j}`,
+          role: 'buyer',
+        });
+        const token = randomBytes(24).toString('base64url');
+        await repo.insertSession({
+          tokenHash: hashToken(token),
+          userId: user!.id,
+          csrfToken: randomBytes(16).toString('base64url'),
+          expiresAt,
+        });
+        tokens.push(token);
+      }),
+    );
+  }
+  await database.close();
+  return tokens;
+}
+
+async function race(
+  server: ServerProcess,
+  mode: LoadPlan['mode'],
+  targetId: string,
+  tokens: string[],
+  killAtWins?: number,
+): Promise<{ answers: LoadAnswer[]; startAt: number; killedAt: number | null }> {
+  const startAt = Date.now() + 2_000;
+  const share = Math.ceil(tokens.length / opt.clients);
+  const children: ChildProcess[] = [];
+  let wins = 0;
+  let killedAt: number | null = null;
+  const results = Array.from({ length: opt.clients }, (_, i) => {
+    const child = fork(LOAD_SCRIPT, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    children.push(child);
+    const plan: LoadPlan = {
+      url: server.url,
+      mode,
+      targetId,
+      tokens: tokens.slice(i * share, (i + 1) * share),
+      startAt,
+      connections,
+    };
+    child.send(plan);
+    return new Promise<LoadAnswer[]>((resolve, reject) => {
+      child.on('message', (m: { type: string; answers: LoadAnswer[] }) => {
+        if (m.type === 'done') resolve(m.answers);
+        else if (m.type === 'won' && killAtWins !== undefined && ++wins === killAtWins) {
+          killedAt = Date.now();
+          server.child.kill('SIGKILL');
+          log(`server killed (SIGKILL) after ${wins} confirmed orders`);
+        }
+      });
+      child.on('exit', (code) => code !== 0 && reject(new Error(`load process exited ${code}`)));
+    });
+  });
+  const answers = (await Promise.all(results)).flat();
+  return { answers, startAt, killedAt };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function summarise(answers: LoadAnswer[]) {
+  const won = answers.filter((a) => a.status === 201);
+  const latency = answers.map((a) => a.answeredAt - a.sentAt).sort((a, b) => a - b);
+  const wonLatency = won.map((a) => a.answeredAt - a.sentAt).sort((a, b) => a - b);
+  const first = Math.min(...won.map((a) => a.answeredAt));
+  const last = Math.max(...won.map((a) => a.answeredAt));
+  const seconds = (last - first) / 1000;
+  const codes: Record<string, number> = {};
+  for (const a of answers)
+    if (a.status !== 201)
+      codes[a.code ?? String(a.status)] = (codes[a.code ?? String(a.status)] ?? 0) + 1;
+  return {
+    requests: answers.length,
+    confirmed: won.length,
+    refused: codes,
+    confirmedPerSecond:
+      won.length > 1 && seconds > 0 ? Math.round((won.length - 1) / seconds) : null,
+    firstToLastConfirmedMs: won.length > 0 ? round(last - first) : null,
+    latencyMs: { p50: round(percentile(latency, 50)), p99: round(percentile(latency, 99)) },
+    confirmedLatencyMs: {
+      p50: round(percentile(wonLatency, 50)),
+      p99: round(percentile(wonLatency, 99)),
+    },
+  };
+}
+
+/** What the database says after the run (the server stopped): sold units and missing orders. */
+async function check(
+  engine: Engine,
+  target: { offerId?: string; productId?: string; quantity: number },
+  confirmedIds: string[],
+) {
+  const database = await openDatabase(engine.databaseUrl, engine.dataDir);
+  try {
+    const query = async <T>(q: ReturnType<typeof sql>) =>
+      ((await database.db.execute(q)) as unknown as { rows: T[] }).rows;
+    const units = target.offerId
+      ? (
+          await query<{ units: number; taken: number }>(
+            sql`select coalesce(sum(i.quantity), 0)::int as units, (select taken from flash_offers where id = ${target.offerId}) as taken from orders o join order_items i on i.order_id = o.id where o.offer_id = ${target.offerId}`,
+          )
+        )[0]!
+      : (
+          await query<{ units: number; taken: number }>(
+            sql`select coalesce(sum(quantity), 0)::int as units, 0 as taken from order_items where product_id = ${target.productId}`,
+          )
+        )[0]!;
+    let found = 0;
+    for (let i = 0; i < confirmedIds.length; i += 1000) {
+      const ids = confirmedIds.slice(i, i + 1000);
+      const rows = await query<{ n: number }>(
+        sql`select count(*)::int as n from orders where id = any(${sql.param(ids)}::uuid[])`,
+      );
+      found += rows[0]!.n;
+    }
+    return {
+      unitsSold: Number(units.units),
+      oversoldUnits: Math.max(0, Number(units.units) - target.quantity),
+      takenMatchesOrders: target.offerId ? Number(units.taken) === Number(units.units) : null,
+      confirmedMissing: confirmedIds.length - found,
+    };
+  } finally {
+    await database.close();
+  }
+}
+
+async function runEngine(name: Engine['name']) {
+  const engine = await makeEngine(name);
+  const results: Array<Record<string, unknown>> = [];
+  try {
+    log(`${name}: starting the server to create the shop`);
+    let server = await start(engine);
+    const seller = (
+      await api(server, 'POST', '/auth/register', {
+        email: `seller-${randomUUID()}@bench.cunbo`,
+        password: 'bench seller password',
+        displayName: 'Bench farm',
+        role: 'seller',
+      })
+    ).token;
+    await api(server, 'PUT', '/shop', { name: 'Bench farm', regionCode: '370783' }, seller);
+    const product = async (stock: number) =>
+      (
+        await api(
+          server,
+          'POST',
+          '/products',
+          { title: 'Kiwi', unit: 'box', price: 3000, stock },
+          seller,
+        )
+      ).product!.id;
+    const flashProduct = await product(opt.units * 2);
+    const plainProduct = await product(opt.units);
+    const live = (
+      await api(server, 'POST', '/lives', { title: 'Kiwi', productIds: [flashProduct] }, seller)
+    ).live!.id;
+    await api(server, 'POST', `/lives/${live}/start`, undefined, seller);
+    await server.stop();
+    log(`${name}: inserting ${opt.buyers} buyers and their sessions`);
+    const tokens = await seedBuyers(engine, opt.buyers);
+
+    for (const run of opt.runs) {
+      server = await start(engine);
+      let target: { offerId?: string; productId?: string; quantity: number };
+      if (run === 'plain') target = { productId: plainProduct, quantity: opt.units };
+      else {
+        const offer = (
+          await api(
+            server,
+            'POST',
+            `/lives/${live}/offers`,
+            {
+              productId: flashProduct,
+              price: 1990,
+              quantity: opt.units,
+              perBuyerLimit: opt.units,
+              durationSeconds: 3600,
+            },
+            seller,
+          )
+        ).offer!.id;
+        target = { offerId: offer, quantity: opt.units };
+      }
+      log(`${name} ${run}: ${opt.buyers} buyers race for ${opt.units} units`);
+      const { answers, killedAt } = await race(
+        server,
+        run === 'plain' ? 'plain' : 'flash',
+        target.offerId ?? target.productId!,
+        tokens,
+        run === 'kill' ? Math.max(1, Math.floor((opt.units * opt.killAtPercent) / 100)) : undefined,
+      );
+      const confirmedBeforeKill = answers
+        // Every 201 a buyer received, even one read just after the kill, was sent before it.
+        .filter((a) => a.status === 201)
+        .map((a) => a.orderId!);
+      if (run === 'kill') {
+        log(`${name} kill: restarting the server`);
+        server = await start(engine);
+      }
+      await server.stop();
+      const db = await check(engine, target, confirmedBeforeKill);
+      const summary = {
+        engine: name,
+        run,
+        units: opt.units,
+        buyers: opt.buyers,
+        killedAfterConfirmed:
+          killedAt === null
+            ? null
+            : answers.filter((a) => a.status === 201 && a.answeredAt <= killedAt!).length,
+        ...summarise(answers),
+        ...db,
+      };
+      log(JSON.stringify(summary));
+      results.push(summary);
+    }
+  } finally {
+    await engine.drop();
+  }
+  return results;
+}
+
+function table(results: Array<Record<string, unknown>>): string {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const rows: Array<[string, (r: Record<string, any>) => unknown]> = [
+    ['confirmed orders', (r) => r.confirmed],
+    ['confirmed orders/s', (r) => r.confirmedPerSecond],
+    ['first→last 201 (ms)', (r) => r.firstToLastConfirmedMs],
+    ['p50 request→answer (ms)', (r) => r.latencyMs.p50],
+    ['p99 request→answer (ms)', (r) => r.latencyMs.p99],
+    ['p99 of the 201s (ms)', (r) => r.confirmedLatencyMs.p99],
+    ['oversold units', (r) => r.oversoldUnits],
+    ['confirmed then missing', (r) => r.confirmedMissing],
+    ['refused', (r) => JSON.stringify(r.refused)],
+  ];
+  const header = ['', ...results.map((r) => `${r.engine} ${r.run}`)];
+  const cells = [
+    header,
+    ...rows.map(([name, get]) => [name, ...results.map((r) => String(get(r)))]),
+  ];
+  const widths = header.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  return cells.map((c) => c.map((v, i) => v.padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+async function main() {
+  const results: Array<Record<string, unknown>> = [];
+  const loadBefore = os.loadavg();
+  for (const engine of opt.engines) results.push(...(await runEngine(engine)));
+  const output = {
+    bench: 'flash-sale',
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      loadavgBefore: loadBefore,
+      loadavgAfter: os.loadavg(),
+    },
+    options: { ...opt, connections, rateLimitMultiplier: 100_000 },
+    results,
+  };
+  const json = JSON.stringify(output, null, 2);
+  console.log(json);
+  console.error(`\n${table(results)}`);
+  mkdirSync(path.join(REPO_ROOT, 'bench/results'), { recursive: true });
+  const file =
+    args.out ??
+    path.join(REPO_ROOT, 'bench/results', `flash-sale-${output.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${json}\n`);
+  log(`written to ${file}`);
+}
+
+await main();
