@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookEvents } from '../../db/schema/index.ts';
 import {
   createProduct,
   orderInput,
@@ -439,6 +441,18 @@ describe('after the show: board, labels, hub, pickup, carrier, timeline', () => 
     }
     const board = (await get(sellerA1, '/shop/board')).json();
     expect(board.counts.delivered).toBe(1);
+
+    // Integrators heard each step once, from the outbox written with the status change.
+    const outbox = await t.app.database.db
+      .select({ type: webhookEvents.type, payload: webhookEvents.payload })
+      .from(webhookEvents)
+      .where(sql`${webhookEvents.payload}->'data'->>'orderId' = ${codOrder.id}`);
+    expect(outbox.map((e) => e.type).sort()).toEqual([
+      'order.created',
+      'order.delivered',
+      'order.packed',
+      'order.shipped',
+    ]);
   }, 60_000);
 
   const callback = (body: string, signature?: string) =>
