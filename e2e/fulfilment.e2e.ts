@@ -407,6 +407,7 @@ describe('after the show: pack, gather at the township hub, hand over, follow th
     await shot(page, 'fulfil-06-hub-pickup');
 
     await pickup.getByTestId('hub-handover').click();
+    await pickup.getByTestId('hub-handover-confirm').click();
     await waitForAttr(byTestId(page, 'hub-pickup').first(), 'data-status', 'handed_over');
     expect(await byTestId(page, 'hub-pickup').first().getAttribute('data-parcels')).toBe('2');
     await shot(page, 'fulfil-07-hub-handed-over');

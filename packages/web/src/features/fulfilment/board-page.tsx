@@ -17,6 +17,7 @@ import {
   itemsLine,
   parcelsByStage,
   unitsToPack,
+  useRefreshWhileVisible,
 } from './board-view.ts';
 import { RegionName } from './region-name.tsx';
 import './fulfilment.css';
@@ -26,6 +27,7 @@ export function BoardPage() {
   const { t } = useTranslation();
   const { user } = useSession();
   const board = useApi<ShopBoard>(user?.role === 'seller' && user.shopId ? '/shop/board' : null);
+  useRefreshWhileVisible(board.reload);
 
   useEffect(() => {
     document.title = `${t('fulfilment.board.title')} · ${t('app.name')}`;

@@ -1,5 +1,24 @@
+import { useEffect } from 'react';
 import type { BoardOrder, ParcelView, ShopBoard } from '../../api/types.ts';
 import { apiUrl } from '../../api/client.ts';
+
+/** How often the board and the hub desk read again while on screen (new orders, new parcels). */
+export const REFRESH_MS = 30_000;
+
+/** Calls `reload` every REFRESH_MS while the page is visible, and when it becomes visible. */
+export function useRefreshWhileVisible(reload: () => void): void {
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') reload();
+    }, REFRESH_MS);
+    const onVisible = () => document.visibilityState === 'visible' && reload();
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [reload]);
+}
 
 /** The order of the tiles at the top of the board: the road from the shed to the buyer. */
 export const BOARD_COUNTS = ['toPack', 'packed', 'atHub', 'inTransit', 'delivered'] as const;

@@ -8,7 +8,7 @@ import { useApi } from '../../app/use-api.ts';
 import { Async, Button, Empty, ErrorNote, Loading } from '../../components/ui.tsx';
 import { formatDateTime } from '../../lib/time.ts';
 import { SignInRequired } from '../orders/orders-page.tsx';
-import { downloads } from './board-view.ts';
+import { downloads, useRefreshWhileVisible } from './board-view.ts';
 import { CameraScan } from './camera-scan.tsx';
 import { bySeller, normalizeCode, scanFailed, scanSucceeded, type ScanOutcome } from './scan.ts';
 import './fulfilment.css';
@@ -77,6 +77,7 @@ export function HubPage() {
 function HubDesk({ hubId }: { hubId: string }) {
   const { t } = useTranslation();
   const detail = useApi<HubDetail>(`/hubs/${hubId}`);
+  useRefreshWhileVisible(detail.reload);
   return (
     <Async state={detail}>
       {(d) => (
@@ -134,6 +135,8 @@ function ScanDesk({ hubId, onScanned }: { hubId: string; onScanned: () => void }
       onScanned();
     } catch (err) {
       setOutcome(scanFailed(code, err));
+      // Eyes are on the parcel, not the screen: a buzz says "look".
+      navigator.vibrate?.(300);
     } finally {
       setBusy(false);
       setValue('');
@@ -280,6 +283,7 @@ function Pickups({ pickups, onChanged }: { pickups: PickupView[]; onChanged: () 
 function PickupRow({ pickup, onChanged }: { pickup: PickupView; onChanged: () => void }) {
   const { t, i18n } = useTranslation();
   const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
   async function handOver() {
@@ -287,6 +291,7 @@ function PickupRow({ pickup, onChanged }: { pickup: PickupView; onChanged: () =>
     setError(null);
     try {
       await api.post<{ pickup: PickupView }>(`/pickups/${pickup.id}/handover`);
+      setConfirming(false);
       onChanged();
     } catch (err) {
       setError(err);
@@ -334,11 +339,25 @@ function PickupRow({ pickup, onChanged }: { pickup: PickupView; onChanged: () =>
           {t('fulfilment.hub.manifestCsv')}
         </a>
       </p>
-      {pickup.status === 'open' && (
-        <Button block busy={busy} onClick={() => void handOver()} data-testid="hub-handover">
-          {t('fulfilment.hub.handOver')}
-        </Button>
-      )}
+      {pickup.status === 'open' &&
+        (confirming ? (
+          // Handing over cannot be undone: the courier has the parcels and the tracking starts.
+          <div className="confirm-box" role="alertdialog" aria-labelledby={`handover-${pickup.id}`}>
+            <p id={`handover-${pickup.id}`}>
+              {t('fulfilment.hub.handOverConfirm', { count: pickup.parcels })}
+            </p>
+            <Button busy={busy} onClick={() => void handOver()} data-testid="hub-handover-confirm">
+              {t('fulfilment.hub.handOverYes')}
+            </Button>
+            <Button variant="secondary" onClick={() => setConfirming(false)}>
+              {t('fulfilment.hub.handOverNo')}
+            </Button>
+          </div>
+        ) : (
+          <Button block onClick={() => setConfirming(true)} data-testid="hub-handover">
+            {t('fulfilment.hub.handOver')}
+          </Button>
+        ))}
       <ErrorNote error={error} testId="hub-handover-error" />
     </li>
   );
