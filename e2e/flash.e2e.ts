@@ -36,16 +36,17 @@ const state: {
   offerId?: string;
   village?: string;
   lateToken?: string;
+  sellerToken?: string;
 } = {};
 let broken: string | null = null;
 
 const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
 
-async function waitForAttr(locator: Locator, name: string, value: string) {
+async function waitForAttr(locator: Locator, name: string, value: string, timeout?: number) {
   await locator
     .and(locator.page().locator(`[${name}="${value}"]`))
     .first()
-    .waitFor();
+    .waitFor(timeout ? { timeout } : {});
 }
 
 async function api<T>(
@@ -128,6 +129,7 @@ describe('flash sale: countdown, units left, "you got it", sold out', () => {
       },
     );
     state.productId = product.id;
+    state.sellerToken = sellerAccount.token;
     const { live } = await api<{ live: { id: string } }>('POST', '/lives', sellerAccount.token, {
       title: SHOW,
       productIds: [product.id],
@@ -301,6 +303,7 @@ describe('flash sale: countdown, units left, "you got it", sold out', () => {
     await waitForAttr(byTestId(page, 'flash-card'), 'data-left', '2');
     expect(await byTestId(page, 'flash-left').textContent()).toContain('剩 2 / 3 件');
     await waitForAttr(byTestId(page, 'coupon-card'), 'data-phase', 'gone');
+    expect(await byTestId(page, 'coupon-claim').textContent()).toBe('已领完');
     expect(await byTestId(page, 'coupon-claim').isDisabled()).toBe(true);
     await shot(page, 'flash-06-watcher-left-2');
   });
@@ -349,6 +352,55 @@ describe('flash sale: countdown, units left, "you got it", sold out', () => {
     await byTestId(seller.page, 'flash-close-offer').click();
     await waitForAttr(byTestId(seller.page, 'flash-offer-row'), 'data-phase', 'ended');
     await waitForAttr(byTestId(buyer.page, 'flash-card'), 'data-phase', 'ended');
-    for (const p of people) expect(p.pageErrors).toEqual([]);
   });
+
+  it('an online payment holds the unit; unpaid, it goes back on sale and the count goes up', async () => {
+    const { offer } = await api<{ offer: { id: string } }>(
+      'POST',
+      `/lives/${state.liveId}/offers`,
+      state.sellerToken!,
+      {
+        productId: state.productId,
+        price: 300,
+        quantity: 1,
+        perBuyerLimit: 1,
+        durationSeconds: 600,
+        holdSeconds: 60,
+      },
+    );
+    const { page } = watcher;
+    await page.setViewportSize({ width: 360, height: 740 });
+    const card = byTestId(page, 'flash-card');
+    await waitForAttr(
+      card.and(page.locator(`[data-offer-id="${offer.id}"]`)),
+      'data-phase',
+      'open',
+    );
+    await byTestId(page, 'flash-grab').click();
+    await byTestId(page, 'flash-sheet').waitFor();
+    await byTestId(page, 'address-name').fill('张芳');
+    await byTestId(page, 'address-phone').fill('13700137000');
+    await byTestId(page, 'address-region-province').selectOption('370000');
+    await byTestId(page, 'address-region-prefecture').selectOption('370700');
+    await byTestId(page, 'address-region-county').selectOption('370783');
+    await byTestId(page, 'address-region-township').selectOption(TOWNSHIP);
+    await byTestId(page, 'address-region-village').selectOption(state.village!);
+    await byTestId(page, 'address-line1').fill('化龙镇 5 排 1 号');
+    await byTestId(page, 'pay-sandbox').check();
+    await byTestId(page, 'flash-confirm').click();
+    const payBy = byTestId(page, 'flash-pay-by');
+    await payBy.waitFor();
+    expect(await payBy.textContent()).toMatch(/请在 0[01]:\d\d 内付款 ¥3\.00/);
+    expect(await byTestId(page, 'flash-pay').getAttribute('href')).toMatch(/^\/pay\/sandbox\//);
+    await shot(page, 'flash-10-pay-within');
+
+    // Everyone sees it gone while it is held...
+    await waitForAttr(byTestId(buyer.page, 'flash-card'), 'data-phase', 'sold_out');
+    // ...and back on sale when the hold runs out unpaid (60 s, then the expiry job).
+    await waitForAttr(byTestId(buyer.page, 'flash-card'), 'data-left', '1', 120_000);
+    await waitForAttr(byTestId(buyer.page, 'flash-card'), 'data-phase', 'open');
+    await byTestId(page, 'flash-hold-over').waitFor();
+    await shot(buyer.page, 'flash-11-back-on-sale');
+    for (const p of people) expect(p.pageErrors).toEqual([]);
+  }, 180_000);
 });

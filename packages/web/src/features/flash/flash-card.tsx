@@ -86,9 +86,10 @@ export function FlashCard({
       <p className="flash-left" data-testid="flash-left" aria-live="polite">
         {phase === 'sold_out'
           ? t('flash.card.soldOutLeft')
-          : t('flash.card.left', { left: offer.left, quantity: offer.quantity })}
-        {' · '}
-        {t('flash.card.limit', { n: offer.perBuyerLimit })}
+          : `${t('flash.card.left', { left: offer.left, quantity: offer.quantity })} · ${t(
+              'flash.card.limit',
+              { n: offer.perBuyerLimit },
+            )}`}
       </p>
       {mine > 0 && (
         <p className="flash-mine" data-testid="flash-mine">
