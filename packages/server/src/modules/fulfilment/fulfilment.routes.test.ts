@@ -267,6 +267,8 @@ describe('after the show: board, labels, hub, pickup, carrier, timeline', () => 
     expect(foreign.statusCode).toBe(404);
     const tooMany = Array.from({ length: 101 }, () => randomUUID()).join(',');
     expect((await get(sellerA1, `/shop/labels.pdf?orderIds=${tooMany}`)).statusCode).toBe(400);
+    const malformed = await get(sellerA1, `/shop/labels.pdf?orderIds=${'-'.repeat(36)}`);
+    expect(malformed.statusCode).toBe(400);
   });
 
   it('writes the packing list as CSV and PDF', async () => {

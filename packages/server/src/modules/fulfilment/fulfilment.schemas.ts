@@ -2,6 +2,8 @@ import { Type } from 'typebox';
 import { Nullable, Timestamp, Uuid } from '../../http/schema-helpers.ts';
 import { OrderSchema, OrderStatusSchema } from '../orders/orders.schemas.ts';
 
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+
 /** A binary body: a Buffer for the handler, `format: binary` for OpenAPI. */
 const Binary = () => Type.Unsafe<Buffer>({ type: 'string', format: 'binary' });
 
@@ -106,7 +108,7 @@ export const PackResponse = Type.Object({ order: OrderSchema, parcel: ParcelSche
 export const LabelsQuery = Type.Object({
   orderIds: Type.Optional(
     Type.String({
-      pattern: '^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36}){0,99}$',
+      pattern: `^${UUID}(,${UUID}){0,99}$`,
       maxLength: 3800,
       description:
         'Comma-separated order ids, at most 100. Default: every packed parcel not yet handed to a carrier',
