@@ -55,6 +55,8 @@ const { values: args } = parseArgs({
       default: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55462/cunbo_test',
     },
     port: { type: 'string', default: '3330' },
+    /** e.g. --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server. */
+    'server-node-args': { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -136,6 +138,7 @@ const start = (engine: Engine) =>
     env: engine.env,
     port: opt.port,
     openFiles: 65_536,
+    nodeArgs: args['server-node-args']?.split(' ').filter(Boolean),
     readyTimeoutMs: 180_000,
   });
 

@@ -131,6 +131,14 @@ function flashQueries(db: Db) {
         .where(isNull(flashOffers.closedAt))
         .limit(limit);
     },
+    /** Buyers holding or having bought units of the offer. */
+    async holders(offerId: string): Promise<Set<string>> {
+      const rows = await db
+        .select({ buyerId: flashBuyers.buyerId })
+        .from(flashBuyers)
+        .where(and(eq(flashBuyers.offerId, offerId), sql`${flashBuyers.units} > 0`));
+      return new Set(rows.map((r) => r.buyerId));
+    },
     async mine(offerIds: string[], buyerId: string): Promise<Map<string, number>> {
       if (offerIds.length === 0) return new Map();
       const rows = await db

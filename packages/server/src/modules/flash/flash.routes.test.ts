@@ -206,6 +206,22 @@ describe('flash sales', () => {
     expect(missing.json().error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
   });
 
+  it('answers a winner’s retry with its order even once the offer is sold out', async () => {
+    const product = await createProduct(t.app, seller, { stock: 10 });
+    const offer = await makeOffer(product.id, { quantity: 1 });
+    const key = randomUUID();
+    const won = await claim(buyers[9]!, offer.id, {}, key);
+    expect(won.statusCode).toBe(201);
+    // Sold out now, and known so in memory: others are refused without the database.
+    for (const b of buyers.slice(20, 25))
+      expect((await claim(b, offer.id)).json().error.code).toBe('SOLD_OUT');
+    const retry = await claim(buyers[9]!, offer.id, {}, key);
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.json().order.id).toBe(won.json().order.id);
+    expect((await claim(buyers[9]!, offer.id)).json().error.code).toBe('SOLD_OUT');
+  });
+
   it('refuses claims before the start and after the end, with the reason', async () => {
     const product = await createProduct(t.app, seller, { stock: 100 });
     const startsAt = new Date(Date.now() + 3_600_000).toISOString();

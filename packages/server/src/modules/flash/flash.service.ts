@@ -146,7 +146,11 @@ export function createFlashService(deps: {
 }) {
   const { repo, orders, catalog, lives, events, clock, jobs } = deps;
   const meta = new Map<string, { row: OfferRow; card: PinnedProductCard; at: number }>();
-  const soldOutAt = new Map<string, number>();
+  /**
+   * Offers this process saw sold out, when, and who holds units of them then: only those
+   * buyers can be retrying a claim that won, so only they cost a database lookup.
+   */
+  const soldOut = new Map<string, { at: number; holders: ReadonlySet<string> }>();
   const batchers = new Map<string, GroupCommit<Claim, ClaimResult>>();
 
   function present(row: OfferRow, card: PinnedProductCard, now = clock.now()): PublicOffer {
@@ -200,8 +204,17 @@ export function createFlashService(deps: {
   function remember(row: OfferRow) {
     const cached = meta.get(row.id);
     if (cached) meta.set(row.id, { row, card: cached.card, at: Date.now() });
-    if (row.taken < row.quantity) soldOutAt.delete(row.id);
-    else soldOutAt.set(row.id, Date.now());
+    if (row.taken < row.quantity) {
+      soldOut.delete(row.id);
+      return;
+    }
+    // Seen sold out in the database just now: answer from memory again for a while, with
+    // the holders as they are now (another process may have sold a unit given back).
+    const at = Date.now();
+    void repo.holders(row.id).then(
+      (holders) => soldOut.set(row.id, { at, holders }),
+      () => undefined, // No flag: claims keep going to the database, which is always right.
+    );
   }
 
   async function announceOffer(id: string): Promise<PublicOffer> {
@@ -719,16 +732,21 @@ export function createFlashService(deps: {
           startsAt: row.startsAt.toISOString(),
         });
       }
-      const soldOut = soldOutAt.get(offerId);
       const ended = row.closedAt !== null || now >= row.endsAt.getTime();
-      if (ended || (soldOut !== undefined && Date.now() - soldOut < SOLD_OUT_RECHECK_MS)) {
+      if (ended) {
         // A retry of a claim that won must find its order, never a refusal.
         const earlier = await earlierClaim(claim, offerId);
         if (earlier) return earlier;
-        if (ended)
-          throw new AppError('OFFER_ENDED', 'This offer has ended', 409, {
-            endsAt: (row.closedAt ?? row.endsAt).toISOString(),
-          });
+        throw new AppError('OFFER_ENDED', 'This offer has ended', 409, {
+          endsAt: (row.closedAt ?? row.endsAt).toISOString(),
+        });
+      }
+      const gone = soldOut.get(offerId);
+      if (gone && Date.now() - gone.at < SOLD_OUT_RECHECK_MS) {
+        if (gone.holders.has(actor.user.id)) {
+          const earlier = await earlierClaim(claim, offerId);
+          if (earlier) return earlier;
+        }
         throw new AppError('SOLD_OUT', 'Sold out', 409, { left: 0 });
       }
       return batcherOf(offerId).submit(claim);
