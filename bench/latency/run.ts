@@ -373,17 +373,7 @@ async function main() {
   const ms = (v: number | null) => (v === null ? '–' : String(Math.round(v)));
   console.error(
     `\n${table(
-      [
-        '',
-        'p50 ms',
-        'p95 ms',
-        'p99 ms',
-        'samples',
-        'frames/s',
-        'picture',
-        'jitter buffer',
-        'goal p50',
-      ],
+      ['', 'p50 ms', 'p95 ms', 'p99 ms', 'samples', 'frames/s', 'picture', 'player', 'goal p50'],
       measured.map((m) => [
         describeRow(m),
         ms(m.delayMs.p50),
