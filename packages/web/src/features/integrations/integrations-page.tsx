@@ -37,6 +37,11 @@ export function IntegrationsPage() {
   useEffect(() => {
     document.title = `${t('integrations.title')} · ${t('app.name')}`;
   }, [t]);
+  // Deliveries keep happening in the background: the counts follow them.
+  useEffect(() => {
+    const timer = setInterval(subs.reload, 10_000);
+    return () => clearInterval(timer);
+  }, [subs.reload]);
 
   if (user === undefined) return <Loading />;
   if (user === null) return <SignInRequired />;
@@ -627,7 +632,14 @@ function DeliveryLog({ subscriptionId }: { subscriptionId: string }) {
                         {t(`integrations.status.${x.status}`)}
                       </span>
                     </button>
-                    {open === x.id && <DeliveryView id={x.id} onResent={page.reload} />}
+                    {open === x.id && (
+                      // A new attempt shows up here as soon as the log sees it.
+                      <DeliveryView
+                        key={`${x.status}-${x.attempts}`}
+                        id={x.id}
+                        onResent={page.reload}
+                      />
+                    )}
                   </li>
                 ))}
               </ul>
@@ -707,7 +719,6 @@ function DeliveryView({ id, onResent }: { id: string; onResent: () => void }) {
                       {formatDateTime(a.at, i18n.language)} ·{' '}
                       <strong>{a.statusCode ?? a.error ?? '—'}</strong> · {a.durationMs} ms
                     </span>
-                    {a.error && a.statusCode !== null && <small>{a.error}</small>}
                     {a.responseBody && <pre className="wh-code">{a.responseBody}</pre>}
                   </li>
                 ))}
