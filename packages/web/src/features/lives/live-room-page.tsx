@@ -23,7 +23,6 @@ import { ReplayChapters } from './replay-chapters.tsx';
 import { currentChapter } from '../video/replay.ts';
 import { ReplayVideo, type ReplayVideoHandle } from '../video/replay-video.tsx';
 import { FlashOverlay } from '../flash/flash-overlay.tsx';
-import { useFlashSeed } from '../flash/use-flash.ts';
 
 export function LiveRoomPage({ id }: { id: string }) {
   const { user } = useSession();
@@ -56,8 +55,6 @@ function LiveRoom({
   const { room, connection, dispatch, sendChat, like, onLikes } = useLiveRoom(live.id, {
     sessionKey,
   });
-  // Flash offers and coupons with the viewer's own figures, and the server clock's offset.
-  const skew = useFlashSeed(live.id, dispatch, sessionKey);
   const hearts = useRef<HeartsHandle>(null);
   const [buying, setBuying] = useState<PinnedProductCard | null>(null);
   const [showProducts, setShowProducts] = useState(false);
@@ -200,9 +197,10 @@ function LiveRoom({
 
         {!replay && (
           <FlashOverlay
+            liveId={live.id}
+            sessionKey={sessionKey}
             offers={room.offers}
             coupons={room.coupons}
-            skew={skew}
             signedIn={Boolean(user)}
             dispatch={dispatch}
           />
