@@ -2,6 +2,8 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Order, OrderTimeline as Timeline } from '../../api/types.ts';
 import { useApi } from '../../app/use-api.ts';
+import { Link } from 'wouter';
+import { downloads } from './board-view.ts';
 import { formatDateTime } from '../../lib/time.ts';
 import { buildTimeline, newestFirst } from './timeline.ts';
 import './fulfilment.css';
@@ -144,4 +146,32 @@ export function OrderTimeline({
       )}
     </div>
   );
+}
+
+/** On the seller's view of an order: where to pack it, then its label. */
+export function SellerParcelLinks({ order }: { order: Pick<Order, 'id' | 'status'> }) {
+  const { t } = useTranslation();
+  if (order.status === 'paid' || order.status === 'cod_confirmed')
+    return (
+      <Link
+        href="/studio/orders"
+        className="btn btn-primary btn-block"
+        data-testid="order-to-board"
+      >
+        {t('fulfilment.board.goPack')}
+      </Link>
+    );
+  if (order.status === 'packed' || order.status === 'handed_to_hub')
+    return (
+      <a
+        href={downloads.label(order.id)}
+        target="_blank"
+        rel="noopener"
+        className="btn btn-secondary btn-block"
+        data-testid="order-label"
+      >
+        {t('fulfilment.board.label')}
+      </a>
+    );
+  return null;
 }

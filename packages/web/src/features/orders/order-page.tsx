@@ -8,7 +8,7 @@ import { useApi } from '../../app/use-api.ts';
 import { Async, Button, ErrorNote, Loading } from '../../components/ui.tsx';
 import { formatMoney } from '../../lib/money.ts';
 import { formatDateTime } from '../../lib/time.ts';
-import { OrderTimeline } from '../fulfilment/order-timeline.tsx';
+import { OrderTimeline, SellerParcelLinks } from '../fulfilment/order-timeline.tsx';
 import { canCancel, ORDER_STEPS, payAction, stepOf } from './order-status.ts';
 import { SignInRequired } from './orders-page.tsx';
 
@@ -192,6 +192,8 @@ function OrderDetail({
           </>
         )}
       </p>
+
+      {as === 'seller' && <SellerParcelLinks order={order} />}
 
       <ErrorNote error={error} testId="order-error" />
 
