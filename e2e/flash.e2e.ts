@@ -37,6 +37,7 @@ const state: {
   village?: string;
   lateToken?: string;
   sellerToken?: string;
+  heldOfferId?: string;
 } = {};
 let broken: string | null = null;
 
@@ -368,6 +369,7 @@ describe('flash sale: countdown, units left, "you got it", sold out', () => {
         holdSeconds: 60,
       },
     );
+    state.heldOfferId = offer.id;
     const { page } = watcher;
     await page.setViewportSize({ width: 360, height: 740 });
     const card = byTestId(page, 'flash-card');
@@ -407,4 +409,80 @@ describe('flash sale: countdown, units left, "you got it", sold out', () => {
     await shot(buyer.page, 'flash-11-back-on-sale');
     for (const p of people) expect(p.pageErrors).toEqual([]);
   }, 180_000);
+
+  it('a planned offer counts down to its start and opens on time, in Italian too', async () => {
+    await api('POST', `/offers/${state.heldOfferId}/close`, state.sellerToken!);
+    const { offer } = await api<{ offer: { id: string } }>(
+      'POST',
+      `/lives/${state.liveId}/offers`,
+      state.sellerToken!,
+      {
+        productId: state.productId,
+        price: 420,
+        quantity: 5,
+        perBuyerLimit: 1,
+        startsAt: new Date(Date.now() + 12_000).toISOString(),
+        durationSeconds: 600,
+      },
+    );
+    const cardOf = (page: Page) =>
+      byTestId(page, 'flash-card').and(page.locator(`[data-offer-id="${offer.id}"]`));
+    await waitForAttr(cardOf(buyer.page), 'data-phase', 'scheduled');
+    expect(await byTestId(buyer.page, 'flash-countdown').textContent()).toMatch(/^00:\d\d 后开抢$/);
+    expect(await byTestId(buyer.page, 'flash-grab').isDisabled()).toBe(true);
+
+    // Someone new, not signed in, whose phone speaks Italian.
+    const visitor = await openPerson({ name: 'visitor', locale: 'it-IT', width: 360, height: 740 });
+    people.push(visitor);
+    await visitor.page.emulateMedia({ reducedMotion: 'reduce' });
+    await visitor.page.goto(`${base}/lives/${state.liveId}`);
+    await waitForAttr(cardOf(visitor.page), 'data-phase', 'scheduled');
+    expect(await byTestId(visitor.page, 'flash-countdown').textContent()).toMatch(
+      /^Inizia tra 00:\d\d$/,
+    );
+    await shot(visitor.page, 'flash-12-italian-planned');
+
+    // On time, on the server's clock: both cards open without a reload.
+    await waitForAttr(cardOf(buyer.page), 'data-phase', 'open', 30_000);
+    await waitForAttr(cardOf(visitor.page), 'data-phase', 'open', 30_000);
+    expect(await byTestId(visitor.page, 'flash-grab').textContent()).toBe('Prendi');
+    await byTestId(visitor.page, 'flash-grab').click();
+    await byTestId(visitor.page, 'flash-signin').waitFor();
+    await shot(visitor.page, 'flash-13-italian-sign-in');
+  });
+
+  it('the buy sheet applies a claimed coupon of the shop and shows the new total', async () => {
+    const { coupon } = await api<{ coupon: { id: string } }>(
+      'POST',
+      `/lives/${state.liveId}/coupons`,
+      state.sellerToken!,
+      { discount: 200, minSpend: 400, quota: 5, durationSeconds: 600 },
+    );
+    const { page } = buyer;
+    const card = byTestId(page, 'coupon-card').and(page.locator(`[data-coupon-id="${coupon.id}"]`));
+    await waitForAttr(card, 'data-phase', 'open');
+    await byTestId(page, 'coupon-claim').click();
+    await waitForAttr(card, 'data-claimed', 'true');
+
+    await byTestId(page, 'products-button').click();
+    await byTestId(page, 'product-row-buy').click();
+    await byTestId(page, 'buy-sheet').waitFor();
+    await byTestId(page, 'address-summary').waitFor();
+    await byTestId(page, 'coupon-choice').waitFor();
+    // ¥5.00 a cob, ¥2.00 off from ¥4.00.
+    expect(await byTestId(page, 'buy-confirm').textContent()).toContain('¥3.00');
+    expect(await byTestId(page, 'coupon-saving').textContent()).toContain('¥2.00');
+    await shot(page, 'flash-14-buy-with-coupon');
+    await byTestId(page, 'buy-confirm').click();
+    await byTestId(page, 'buy-success').waitFor();
+
+    const orderHref = await byTestId(page, 'buy-order-link').getAttribute('href');
+    const session = (await buyer.context.cookies()).find((c) => c.name === 'cunbo_session')!;
+    const res = await fetch(`${base}/api/v1${orderHref}`, {
+      headers: { cookie: `cunbo_session=${session.value}` },
+    });
+    const { order } = (await res.json()) as { order: { total: number; discount: number } };
+    expect(order).toMatchObject({ total: 300, discount: 200 });
+    for (const p of people) expect(p.pageErrors).toEqual([]);
+  });
 });
