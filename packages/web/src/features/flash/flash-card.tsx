@@ -177,7 +177,7 @@ export function CouponCard({
           {t('flash.coupon.left', { left: coupon.left, quota: coupon.quota })}
         </small>
       </div>
-      {signedIn || claimed ? (
+      {signedIn || claimed || phase === 'gone' || phase === 'ended' ? (
         <button
           type="button"
           className="coupon-claim"
