@@ -63,13 +63,14 @@ export interface ManifestData {
 
 export const yuan = (fen: number) => (fen / 100).toFixed(2);
 
-function requireFont(): void {
-  if (!existsSync(CJK_FONT_PATH)) {
+/** Throws a clear 503 when the Chinese font is not installed: nothing readable can be printed. */
+export function requireFont(fontPath = CJK_FONT_PATH): void {
+  if (!existsSync(fontPath)) {
     throw new AppError(
       'SERVICE_UNAVAILABLE',
       'Printing needs the Chinese font fonts-wqy-microhei on the server: run `bash scripts/ensure-system-deps.sh fonts-wqy-microhei`',
       503,
-      { font: CJK_FONT_PATH },
+      { font: fontPath },
     );
   }
 }

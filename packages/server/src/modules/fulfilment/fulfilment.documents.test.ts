@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CJK_FONT_PATH,
+  manifestCsv,
+  requireFont,
+  type ManifestData,
+} from './fulfilment.documents.ts';
+
+describe('printed documents', () => {
+  it('answers 503 with what to install when the Chinese font is missing', () => {
+    expect(() => requireFont('/nonexistent/wqy-microhei.ttc')).toThrow(
+      expect.objectContaining({
+        code: 'SERVICE_UNAVAILABLE',
+        status: 503,
+        message: expect.stringContaining('fonts-wqy-microhei') as unknown,
+      }),
+    );
+    expect(() => requireFont(CJK_FONT_PATH)).not.toThrow();
+  });
+
+  it('writes a manifest CSV Excel reads: BOM, CRLF, quoted commas, totals in yuan', () => {
+    const data: ManifestData = {
+      pickupId: 'p',
+      hubName: '集货站',
+      hubAddress: '',
+      carrier: 'sandbox',
+      carrierRef: null,
+      createdAt: new Date(0),
+      lines: [
+        {
+          code: 'CB0000000001',
+          trackingNumber: null,
+          seller: '王家, 番茄',
+          county: '寿光市',
+          township: '化龙镇',
+          items: 2,
+          codAmountFen: 7960,
+        },
+        {
+          code: 'CB0000000002',
+          trackingNumber: 'SBXCB0000000002',
+          seller: '李姐',
+          county: '寿光市',
+          township: '圣城街道',
+          items: 1,
+          codAmountFen: 0,
+        },
+      ],
+    };
+    expect(manifestCsv(data)).toBe(
+      '\ufeffline,parcel_code,tracking_number,seller,recipient_county,recipient_township,items,cod_amount_cny\r\n' +
+        '1,CB0000000001,,"王家, 番茄",寿光市,化龙镇,2,79.60\r\n' +
+        '2,CB0000000002,SBXCB0000000002,李姐,寿光市,圣城街道,1,\r\n' +
+        'TOTAL,2 parcels,,,,,3,79.60\r\n',
+    );
+  });
+});
