@@ -20,6 +20,7 @@ export interface LoadPlan {
 
 export interface LoadAnswer {
   /** Epoch ms, sub-millisecond precision. */
+  /** When the request was written whole to its socket (a pooled socket, see `connections`). */
   sentAt: number;
   answeredAt: number;
   status: number;
@@ -34,40 +35,45 @@ async function run(plan: LoadPlan): Promise<LoadAnswer[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: plan.connections });
   const target = new URL(plan.url);
   const post = (path: string, headers: Record<string, string>, payload: string) =>
-    new Promise<{ statusCode: number; json: { order?: { id: string }; error?: { code: string } } }>(
-      (resolve, reject) => {
-        const req = request(
-          {
-            host: target.hostname,
-            port: target.port,
-            path,
-            method: 'POST',
-            agent,
-            headers: { ...headers, 'content-length': Buffer.byteLength(payload) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              try {
-                resolve({
-                  statusCode: res.statusCode ?? 0,
-                  json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-                    order?: { id: string };
-                    error?: { code: string };
-                  },
-                });
-              } catch (err) {
-                reject(err as Error);
-              }
-            });
-            res.on('error', reject);
-          },
-        );
-        req.on('error', reject);
-        req.end(payload);
-      },
-    );
+    new Promise<{
+      statusCode: number;
+      sentAt: number;
+      json: { order?: { id: string }; error?: { code: string } };
+    }>((resolve, reject) => {
+      let sentAt = now();
+      const req = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path,
+          method: 'POST',
+          agent,
+          headers: { ...headers, 'content-length': Buffer.byteLength(payload) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            try {
+              resolve({
+                statusCode: res.statusCode ?? 0,
+                sentAt,
+                json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+                  order?: { id: string };
+                  error?: { code: string };
+                },
+              });
+            } catch (err) {
+              reject(err as Error);
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.on('finish', () => (sentAt = now()));
+      req.end(payload);
+    });
   const path = plan.mode === 'flash' ? `/api/v1/offers/${plan.targetId}/claims` : '/api/v1/orders';
   const body = (): string =>
     JSON.stringify(
@@ -100,7 +106,7 @@ async function run(plan: LoadPlan): Promise<LoadAnswer[]> {
         );
         const json = res.json;
         answers.push({
-          sentAt,
+          sentAt: res.sentAt,
           answeredAt: now(),
           status: res.statusCode,
           code: json.error?.code ?? null,

@@ -45,8 +45,8 @@ const { values: args } = parseArgs({
     engines: { type: 'string', default: 'pglite,postgres' },
     runs: { type: 'string', default: 'flash,plain,kill' },
     clients: { type: 'string', default: '2' },
-    /** Sockets per load process; default: one per buyer. */
-    connections: { type: 'string' },
+    /** Keep-alive sockets per load process; buyers beyond them wait their turn in the client. */
+    connections: { type: 'string', default: '256' },
     /** The kill run: SIGKILL once this share of the units was confirmed (percent). */
     'kill-at-percent': { type: 'string', default: '40' },
     /** An admin URL of a PostgreSQL server (fsync on), e.g. scripts/services.sh's. */
@@ -74,9 +74,7 @@ const opt = {
   killAtPercent: int(args['kill-at-percent'], 'kill-at-percent'),
   port: int(args.port, 'port'),
 };
-const connections = args.connections
-  ? int(args.connections, 'connections')
-  : Math.ceil(opt.buyers / opt.clients);
+const connections = int(args.connections, 'connections');
 
 function fail(message: string): never {
   console.error(`bench/flash-sale: ${message}`);
