@@ -5,7 +5,7 @@ import { useApi } from '../../app/use-api.ts';
 import { Link } from 'wouter';
 import { downloads } from './board-view.ts';
 import { formatDateTime } from '../../lib/time.ts';
-import { buildTimeline, newestFirst } from './timeline.ts';
+import { buildTimeline, logEntries, newestFirst } from './timeline.ts';
 import './fulfilment.css';
 
 /** While the parcel moves, the page asks again this often (and when the phone is picked up). */
@@ -73,6 +73,7 @@ export function OrderTimeline({
   if (!timeline.data) return timeline.error ? fallback : null;
   const { parcel } = timeline.data;
   const view = buildTimeline(timeline.data.events, order);
+  const log = logEntries(timeline.data.events);
   const time = (iso: string) => formatDateTime(iso, i18n.language);
 
   return (
@@ -125,13 +126,11 @@ export function OrderTimeline({
           </li>
         ))}
       </ol>
-      {timeline.data.events.length > 0 && (
+      {log.length > 0 && (
         <details className="timeline-log">
-          <summary>
-            {t('fulfilment.timeline.allEvents', { count: timeline.data.events.length })}
-          </summary>
+          <summary>{t('fulfilment.timeline.allEvents', { count: log.length })}</summary>
           <ul>
-            {newestFirst(timeline.data.events).map((e, i) => (
+            {log.map((e, i) => (
               <li key={`${e.kind}-${e.code}-${e.at}-${i}`} data-testid="timeline-event">
                 <time dateTime={e.at}>{time(e.at)}</time>
                 <span>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '../../api/types.ts';
-import { buildTimeline, newestFirst, stepOfEvent } from './timeline.ts';
+import { buildTimeline, logEntries, newestFirst, stepOfEvent } from './timeline.ts';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 25, 8, minute)).toISOString();
 const status = (code: string, minute: number): TimelineEvent => ({
@@ -103,5 +103,20 @@ describe('the parcel timeline', () => {
     const events = [status('placed', 0), tracking('picked_up', 9), status('packed', 5)];
     expect(newestFirst(events).map((e) => e.code)).toEqual(['picked_up', 'packed', 'placed']);
     expect(events.map((e) => e.code)).toEqual(['placed', 'picked_up', 'packed']);
+  });
+
+  it('tells each thing once: a status change caused by a carrier event is that event', () => {
+    const carried = { carrier: 'sandbox', eventId: 'ev-1' };
+    const events: TimelineEvent[] = [
+      status('handed_to_hub', 1),
+      { kind: 'tracking', code: 'picked_up', at: at(2), data: carried },
+      { kind: 'status', code: 'in_transit', at: at(2), data: carried },
+      { kind: 'status', code: 'cancelled', at: at(3), data: {} },
+    ];
+    expect(logEntries(events).map((e) => `${e.kind}:${e.code}`)).toEqual([
+      'status:cancelled',
+      'tracking:picked_up',
+      'status:handed_to_hub',
+    ]);
   });
 });

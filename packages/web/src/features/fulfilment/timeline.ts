@@ -118,3 +118,13 @@ export function buildTimeline(
 export function newestFirst(events: readonly TimelineEvent[]): TimelineEvent[] {
   return [...events].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
 }
+
+/**
+ * What happened, newest first, each thing once: a status change the carrier's event caused
+ * (it carries that event's id) is already told by the carrier's own line.
+ */
+export function logEntries(events: readonly TimelineEvent[]): TimelineEvent[] {
+  return newestFirst(
+    events.filter((e) => !(e.kind === 'status' && typeof e.data.eventId === 'string')),
+  );
+}
