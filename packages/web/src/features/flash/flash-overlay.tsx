@@ -31,7 +31,10 @@ export function FlashOverlay({
   const [refresh, setRefresh] = useState(0);
   // Offers and coupons with the viewer's own figures, and the server clock's offset.
   const skew = useFlashSeed(liveId, dispatch, sessionKey, refresh);
-  const serverNow = useServerNow(skew, offers.length + coupons.length > 0);
+  // Tick only while something can still change on its own (a start, an end).
+  const ticking =
+    offers.some((o) => o.status !== 'ended') || coupons.some((c) => c.status !== 'ended');
+  const serverNow = useServerNow(skew, ticking);
   const [grabbing, setGrabbing] = useState<string | null>(null);
   const holdTimers = useRef(new Set<ReturnType<typeof setTimeout>>());
   const offer = currentOffer(offers, serverNow);

@@ -19,17 +19,13 @@ import {
 } from '../orders/checkout-fields.tsx';
 import { CouponChoice, useCouponChoice } from './coupon-choice.tsx';
 import {
+  AttemptKey,
   claimable,
   claimRefusal,
   formatCountdown,
   offerMoment,
   type ClaimRefusal,
 } from './flash-state.ts';
-
-/** Answers worth sending again with the same key: the claim may or may not have gone through. */
-function isRetryable(err: unknown): boolean {
-  return !(err instanceof ApiError) || err.status === 0 || err.status >= 500 || err.status === 429;
-}
 
 /**
  * "Grab it": how many (up to what the buyer may still take), where to, how to pay, a coupon
@@ -57,7 +53,7 @@ export function FlashSheet({
   const [wanted, setWanted] = useState(1);
   const [busy, setBusy] = useState(false);
   const inFlight = useRef(false);
-  const attemptKey = useRef<string | null>(null);
+  const [attempt] = useState(() => new AttemptKey(newUuid));
   const [error, setError] = useState<unknown>(null);
   const [refusal, setRefusal] = useState<ClaimRefusal | null>(null);
   const [result, setResult] = useState<Order | null>(null);
@@ -85,7 +81,6 @@ export function FlashSheet({
     setBusy(true);
     setError(null);
     setRefusal(null);
-    attemptKey.current ??= newUuid();
     try {
       const res = await api.post<OfferClaimResult>(
         `/offers/${offer.id}/claims`,
@@ -95,16 +90,15 @@ export function FlashSheet({
           paymentMethod: payment,
           ...(coupons.chosen && { couponId: coupons.chosen.id }),
         },
-        { headers: { 'Idempotency-Key': attemptKey.current } },
+        { headers: { 'Idempotency-Key': attempt.take() } },
       );
-      attemptKey.current = null;
+      attempt.settle({ ok: true });
       addressState.remember();
       rememberPayment();
       setResult(res.order);
       onClaimed(res, quantity);
     } catch (err) {
-      // The server answered for sure: the next tap is a new attempt with a new key.
-      if (!isRetryable(err)) attemptKey.current = null;
+      attempt.settle({ ok: false, status: err instanceof ApiError ? err.status : 0 });
       const why = err instanceof ApiError ? claimRefusal(err) : null;
       if (why) setRefusal(why);
       else setError(err);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CouponView, MyCoupon, OfferView } from '../../api/types.ts';
 import {
+  AttemptKey,
   claimable,
   claimedOffer,
   claimRefusal,
@@ -242,5 +243,30 @@ describe('claimRefusal', () => {
     expect(claimRefusal(err('NETWORK', {}, 0))).toBeNull();
     expect(claimRefusal(err('VALIDATION_FAILED', {}, 400))).toBeNull();
     expect(claimRefusal(null)).toBeNull();
+  });
+});
+
+describe('AttemptKey', () => {
+  const keys = () => {
+    let n = 0;
+    return new AttemptKey(() => `k${++n}`);
+  };
+  it('sends the same key again after a network failure, a 5xx or a rate limit', () => {
+    const key = keys();
+    expect(key.take()).toBe('k1');
+    key.settle({ ok: false, status: 0 });
+    expect(key.take()).toBe('k1');
+    key.settle({ ok: false, status: 503 });
+    expect(key.take()).toBe('k1');
+    key.settle({ ok: false, status: 429 });
+    expect(key.take()).toBe('k1');
+  });
+  it('starts a new attempt after a definite answer', () => {
+    const key = keys();
+    key.take();
+    key.settle({ ok: false, status: 409 });
+    expect(key.take()).toBe('k2');
+    key.settle({ ok: true });
+    expect(key.take()).toBe('k3');
   });
 });

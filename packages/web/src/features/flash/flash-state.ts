@@ -250,3 +250,30 @@ export function claimRefusal(
       return null;
   }
 }
+
+// ---------- one key per attempt ----------
+
+/**
+ * The Idempotency-Key of a claim attempt. The same key goes with every retry of the attempt
+ * (a double tap, a tap after a timeout), so the server answers it once; a new attempt begins
+ * only after the server gave a definite answer (created or refused), never after a network
+ * failure, a 5xx or a rate limit, where the first request may still have gone through.
+ */
+export class AttemptKey {
+  private current: string | null = null;
+
+  constructor(private readonly make: () => string) {}
+
+  /** The key to send now. */
+  take(): string {
+    this.current ??= this.make();
+    return this.current;
+  }
+
+  /** The server answered: success, or an error with `status`. */
+  settle(outcome: { ok: true } | { ok: false; status: number }): void {
+    if (outcome.ok) this.current = null;
+    else if (outcome.status >= 400 && outcome.status < 500 && outcome.status !== 429)
+      this.current = null;
+  }
+}
