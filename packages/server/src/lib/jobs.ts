@@ -48,6 +48,13 @@ export interface JobsLog {
   error(obj: object, msg: string): void;
 }
 
+/** Jobs a worker takes per fetch and runs at once. */
+const BATCH = 20;
+
+function errorMessage(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
 export function createJobs(deps: {
   raw: RawSql;
   /** How often each queue looks for work. pg-boss allows 0.5 s at the least. */
@@ -63,7 +70,13 @@ export function createJobs(deps: {
   });
   boss.on('error', (err) => deps.log.error({ err }, 'job queue error'));
   const queues = new Map<string, { handler: JobHandler<object>; options: JobOptions }>();
+  /** This process's worker of each queue, to wake it when there is work now. */
+  const workers = new Map<string, string>();
   let started = false;
+  const wake = (name: string) => {
+    const worker = workers.get(name);
+    if (worker) boss.notifyWorker(worker);
+  };
 
   return {
     define(name, handler, options) {
@@ -77,6 +90,8 @@ export function createJobs(deps: {
         ...(options.startAfter && { startAfter: options.startAfter }),
       });
       if (!id) throw new Error(`The job queue did not take a ${name} job`);
+      // Due now: this process's worker fetches at once instead of at its next poll.
+      if (!options.startAfter || options.startAfter.getTime() <= Date.now()) wake(name);
       return id;
     },
 
@@ -91,15 +106,26 @@ export function createJobs(deps: {
           retryBackoff: options.retryBackoff,
           expireInSeconds: options.expireInSeconds,
         });
-        await boss.work<object>(
+        const worker = await boss.work<object>(
           name,
-          { pollingIntervalSeconds: deps.pollSeconds, batchSize: 1, includeMetadata: true },
+          { pollingIntervalSeconds: deps.pollSeconds, batchSize: BATCH, includeMetadata: true },
           async (jobs) => {
-            for (const job of jobs) {
-              await handler(job.data, { id: job.id, retryCount: job.retryCount });
+            // Each job of the batch runs on its own: one that fails is retried alone (pg-boss
+            // completes the others, still active, when this returns).
+            const results = await Promise.allSettled(
+              jobs.map((job) => handler(job.data, { id: job.id, retryCount: job.retryCount })),
+            );
+            const failed = results.flatMap((r, i) =>
+              r.status === 'rejected' ? [{ id: jobs[i]!.id, reason: r.reason as unknown }] : [],
+            );
+            for (const f of failed) {
+              await boss.fail(name, f.id, { message: errorMessage(f.reason) });
             }
+            // A full batch means more may be waiting: fetch again without waiting a poll.
+            if (jobs.length === BATCH) wake(name);
           },
         );
+        workers.set(name, worker);
       }
     },
 

@@ -50,7 +50,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
       jobsPollSeconds: 0.5,
       paymentHoldMinutes: 30,
       carrierSandboxStepSeconds: 0,
-      webhookTimeoutMs: 2000,
+      webhookTimeoutMs: 10_000,
     },
     webDistDir: path.join(dataDir, 'no-web'),
     serveWeb: false,
