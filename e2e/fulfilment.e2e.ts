@@ -2,7 +2,8 @@
  * Journey 5, after the show: two sellers of one township each have a cash-on-delivery order
  * from the same buyer. The first packs it from the order board in the browser (its label is a
  * PDF); the second packs through the API. The township hub's operator signs in, scans both
- * parcels in (a repeated scan and an unknown code say so), makes one consolidated pickup for
+ * parcels in (a repeated scan, an unknown code and a parcel of the neighbouring township's
+ * hub say so), makes one consolidated pickup for
  * the sandbox carrier and hands it over. The carrier walks the parcels (a signed callback per
  * step, one step a second); the buyer's order page follows it to "delivered", and the bell
  * tells each step.
@@ -31,6 +32,8 @@ const PASSWORD = 'parcels-on-the-road-2026';
 // Shandong → Weifang → Shouguang → Hualong town: one hub for its villages.
 const TOWNSHIP = '370783100';
 const HUB_NAME = '化龙镇电商服务站';
+// A neighbouring township with a hub of its own: its parcels are not for ours.
+const OTHER_TOWNSHIP = '370783005';
 const OPERATOR = { email: `hub-${RUN}@example.cn`, name: '化龙镇小刘' };
 /** Ports this suite may use (other suites and people use others). */
 const PORTS = [3360, 3361, 3362, 3363, 3364, 3365, 3366, 3367, 3368, 3369];
@@ -51,6 +54,7 @@ const state: {
   orderB?: string;
   codeA?: string;
   codeB?: string;
+  codeElsewhere?: string;
 } = {};
 let broken: string | null = null;
 
@@ -179,6 +183,7 @@ describe('after the show: pack, gather at the township hub, hand over, follow th
       '--address',
       '化龙镇政府东 200 米',
     );
+    await cli(env, 'create-hub', '--region', OTHER_TOWNSHIP, '--name', '洛城街道电商服务站');
     await cli(
       env,
       'create-operator',
@@ -199,6 +204,14 @@ describe('after the show: pack, gather at the township hub, hand over, follow th
       `/regions?parent=${TOWNSHIP}`,
       null,
     );
+    const elsewhere = (
+      await api<{ regions: Array<{ code: string }> }>(
+        'GET',
+        `/regions?parent=${OTHER_TOWNSHIP}`,
+        null,
+      )
+    ).regions[0];
+    if (!elsewhere) throw new Error(`no villages under ${OTHER_TOWNSHIP}`);
     const [villageA, villageB] = regions;
     if (!villageA || !villageB) throw new Error(`no villages under ${TOWNSHIP}`);
     const buyerVillage = regions.at(-1)!;
@@ -229,6 +242,7 @@ describe('after the show: pack, gather at the township hub, hand over, follow th
     const b = await openShop(2, '李家黄瓜园', villageB.code, '水果黄瓜');
     state.sellerToken = a.token;
     state.seller2Token = b.token;
+    const c = await openShop(3, '洛城蔬菜社', elsewhere.code, '洛城韭菜');
 
     const { token } = await api<{ token: string }>('POST', '/auth/register', null, {
       email: `fulfil-buyer-${RUN}@example.cn`,
@@ -261,6 +275,11 @@ describe('after the show: pack, gather at the township hub, hand over, follow th
     expect([oa.status, ob.status]).toEqual(['cod_confirmed', 'cod_confirmed']);
     state.orderA = oa.id;
     state.orderB = ob.id;
+    // Packed in the other township: our hub's scanner must say "not for this hub".
+    const oc = await order(c.productId, 1, 'c');
+    state.codeElsewhere = (
+      await api<{ parcel: { code: string } }>('POST', `/orders/${oc.id}/pack`, c.token)
+    ).parcel.code;
 
     seller = await openPerson({ name: 'seller', width: 360, height: 760 });
     hub = await openPerson({ name: 'hub', width: 360, height: 760 });
@@ -377,6 +396,8 @@ describe('after the show: pack, gather at the township hub, hand over, follow th
     await scan(state.codeA!, 'already');
     await scan('CB00000000ZZ', 'unknown');
     await shot(page, 'fulfil-05-hub-unknown');
+    await scan(state.codeElsewhere!, 'wrong_hub');
+    await shot(page, 'fulfil-05b-hub-wrong-hub');
     await scan(state.codeB!, 'scanned');
     await waitForAttr(byTestId(page, 'hub-count-at-hub'), 'data-count', '2');
     await waitForAttr(byTestId(page, 'hub-count-expected'), 'data-count', '0');
