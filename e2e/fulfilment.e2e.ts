@@ -3,10 +3,9 @@
  * from the same buyer. The first packs it from the order board in the browser (its label is a
  * PDF); the second packs through the API. The township hub's operator signs in, scans both
  * parcels in (a repeated scan, an unknown code and a parcel of the neighbouring township's
- * hub say so), makes one consolidated pickup for
- * the sandbox carrier and hands it over. The carrier walks the parcels (a signed callback per
- * step, one step a second); the buyer's order page follows it to "delivered", and the bell
- * tells each step.
+ * hub say so), makes one consolidated pickup for the sandbox carrier and hands it over. The
+ * carrier walks the parcels (a signed callback per step, one step a second); the buyer's order
+ * page follows it to "delivered", and the bell tells each step.
  *
  * The hub and its operator come from the CLI, as on a real installation, before the server
  * starts (embedded PGlite has one process at a time).
