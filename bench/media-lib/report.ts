@@ -70,6 +70,8 @@ export function machine() {
     memoryGb: round(os.totalmem() / 2 ** 30),
     node: process.version,
     kernel: os.release(),
+    /** The bench's own niceness (its server and browsers inherit it): < 0 when run under `nice -n -N`. */
+    niceness: os.getPriority(),
   };
 }
 

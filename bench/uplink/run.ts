@@ -409,7 +409,8 @@ async function main() {
     )}`,
   );
   console.error(
-    `load average before ${loadBefore.join(' ')}, after ${output.loadAverageAfter.join(' ')}; machine busy before ${busyBefore} %`,
+    `load average before ${loadBefore.join(' ')}, after ${output.loadAverageAfter.join(' ')}; ` +
+      `machine busy before ${busyBefore} %; niceness ${output.machine.niceness}`,
   );
 }
 
