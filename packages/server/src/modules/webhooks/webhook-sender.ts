@@ -146,8 +146,13 @@ export async function sendWebhook(out: OutgoingWebhook): Promise<AttemptOutcome>
       },
     );
     const timer = setTimeout(() => {
-      finish(done(null, `No answer within ${out.timeoutMs} ms`, null));
-      request.destroy();
+      // After a stall of this process the answer may be waiting in the socket already: let
+      // pending I/O run first (setImmediate comes after the poll phase), so it is not thrown
+      // away as a timeout and sent again.
+      setImmediate(() => {
+        finish(done(null, `No answer within ${out.timeoutMs} ms`, null));
+        request.destroy();
+      });
     }, out.timeoutMs);
     request.on('error', (err: NodeJS.ErrnoException) => {
       const reason = err instanceof PrivateTargetError ? err.message : (err.code ?? err.message);
