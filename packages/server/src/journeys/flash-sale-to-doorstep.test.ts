@@ -241,6 +241,10 @@ describe('journey: flash sale to the doorstep', { timeout: 180_000 }, () => {
     expect(pickup.statusCode).toBe(201);
     const pickupId = pickup.json().pickup.id as string;
     expect(pickup.json().pickup.parcels).toBe(UNITS + 1);
+    const listed = (await call('GET', `/hubs/${hubId}`, operator)).json();
+    expect(listed.pickups).toEqual([
+      expect.objectContaining({ id: pickupId, parcels: UNITS + 1, status: 'open' }),
+    ]);
 
     const csv = await call('GET', `/pickups/${pickupId}/manifest.csv`, operator);
     expect(csv.statusCode).toBe(200);

@@ -195,7 +195,8 @@ function fulfilmentQueries(db: Db) {
       return db
         .select({
           pickup: pickups,
-          parcels: sql<number>`(select count(*)::int from ${parcels} where ${parcels.pickupId} = ${pickups.id})`,
+          // Spelled out: inside a subquery Drizzle would write both columns unqualified.
+          parcels: sql<number>`(select count(*)::int from parcels p where p.pickup_id = pickups.id)`,
         })
         .from(pickups)
         .where(eq(pickups.hubId, hubId))
