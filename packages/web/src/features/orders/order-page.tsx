@@ -134,6 +134,11 @@ function OrderDetail({
             </li>
           ))}
         </ul>
+        {(order.discount ?? 0) > 0 && (
+          <p className="muted" data-testid="order-discount">
+            {t('order.discount', { amount: formatMoney(order.discount ?? 0, order.currency) })}
+          </p>
+        )}
         <p className="order-total">
           {t('order.total')}{' '}
           <strong data-testid="order-total">{formatMoney(order.total, order.currency)}</strong>
@@ -151,6 +156,11 @@ function OrderDetail({
               ? t('paymentStatus.onDelivery')
               : t('paymentStatus.none')}
         </p>
+        {order.status === 'placed' && order.holdExpiresAt && (
+          <p className="notice" data-testid="order-hold">
+            {t('order.payBy', { time: formatDateTime(order.holdExpiresAt, i18n.language) })}
+          </p>
+        )}
         {action === 'pay' && order.payment?.payUrl && (
           <Link
             href={order.payment.payUrl}

@@ -56,7 +56,11 @@ export function StudioPage() {
       <h1>{t('studio.title')}</h1>
       {!myShop && <p className="notice">{t('studio.openShopFirst')}</p>}
       {myShop && (
-        <p>
+        <p className="studio-links">
+          <Link href="/studio/orders" data-testid="studio-board">
+            {t('studio.boardLink')}
+          </Link>
+          {' · '}
           <Link href="/studio/integrations" data-testid="studio-integrations">
             {t('integrations.studioLink')}
           </Link>
