@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CJK_FONT_PATH,
+  labelsPdf,
   manifestCsv,
   requireFont,
   type ManifestData,
@@ -53,5 +54,27 @@ describe('printed documents', () => {
         '2,CB0000000002,SBXCB0000000002,李姐,寿光市,圣城街道,1,\r\n' +
         'TOTAL,2 parcels,,,,,3,79.60\r\n',
     );
+  });
+
+  it('keeps each label on its own A6 page however long the address and the items are', async () => {
+    const long = '很长的名字'.repeat(12);
+    const label = (i: number) => ({
+      code: `CB${String(i).padStart(10, '0')}`,
+      trackingUrl: `http://127.0.0.1:3000/orders/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`,
+      trackingNumber: `SBXCB${String(i).padStart(10, '0')}`,
+      recipient: { name: long.slice(0, 40), phone: '+86 138 0013 8000', address: long.repeat(3) },
+      sender: { shopName: long, address: '山东省潍坊市寿光市化龙镇' },
+      hub: { name: long, address: long },
+      items: Array.from({ length: 12 }, (_, j) => ({
+        title: `${long}${j}`,
+        unit: '5斤/箱',
+        quantity: j + 1,
+      })),
+      codAmountFen: 1_234_500,
+    });
+    const pdf = await labelsPdf([label(1), label(2), label(3)]);
+    const text = pdf.toString('latin1');
+    expect(text.match(/\/Type \/Page\b/g)).toHaveLength(3);
+    expect(text.match(/\/MediaBox \[0 0 297\.64 419\.53\]/g)).toHaveLength(3);
   });
 });
