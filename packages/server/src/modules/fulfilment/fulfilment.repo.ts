@@ -181,7 +181,8 @@ function fulfilmentQueries(db: Db) {
             eq(parcels.hubId, hubId),
             isNotNull(parcels.scannedInAt),
             isNull(parcels.pickupId),
-            sql`exists (select 1 from ${orders} where ${orders.id} = ${parcels.orderId} and ${orders.status} = 'handed_to_hub')`,
+            // Spelled out: inside a subquery Drizzle would write the columns unqualified.
+            sql`exists (select 1 from orders o where o.id = parcels.order_id and o.status = 'handed_to_hub')`,
           ),
         )
         .returning({ id: parcels.id });

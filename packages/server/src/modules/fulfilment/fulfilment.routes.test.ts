@@ -366,6 +366,10 @@ describe('after the show: board, labels, hub, pickup, carrier, timeline', () => 
       carrierRef: null,
     });
     pickupId = res.json().pickup.id;
+    const listed = (await get(operatorA, `/hubs/${hubA.id}`)).json();
+    expect(listed.pickups).toEqual([
+      expect.objectContaining({ id: pickupId, parcels: 2, status: 'open' }),
+    ]);
     const again = await post(operatorA, `/hubs/${hubA.id}/pickups`, { carrier: 'sandbox' });
     expect(again.statusCode).toBe(409);
 
