@@ -91,6 +91,8 @@ export const parcels = pgTable(
     uniqueIndex('parcels_code_idx').on(t.code),
     index('parcels_hub_idx').on(t.hubId),
     index('parcels_pickup_idx').on(t.pickupId),
+    // Carriers' callbacks find parcels by their tracking number.
+    index('parcels_tracking_idx').on(t.trackingNumber),
     check('parcels_code_format', sql`${t.code} ~ '^[A-Z0-9]{8,20}$'`),
   ],
 );

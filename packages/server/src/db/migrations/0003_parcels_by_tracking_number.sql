@@ -1,0 +1,1 @@
+CREATE INDEX "parcels_tracking_idx" ON "parcels" USING btree ("tracking_number");
