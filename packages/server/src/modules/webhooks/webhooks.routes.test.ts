@@ -12,6 +12,7 @@ import {
 } from '../../test/factories.ts';
 import { createTestApp, testConfig, type TestApp } from '../../test/test-app.ts';
 import { ordersRepo } from '../orders/orders.repo.ts';
+import { webhooksRepo } from './webhooks.repo.ts';
 import { startReceiver, waitFor, type Receiver } from './webhook-receiver.test-helper.ts';
 
 interface Delivery {
@@ -414,6 +415,52 @@ describe('webhooks', () => {
       status: 409,
       code: 'WEBHOOK_LIMIT_REACHED',
     });
+  });
+});
+
+describe('webhooks after a crash between the deliveries and their jobs', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t.close());
+
+  it('queues a job again for a pending delivery that has none, and sends it once', async () => {
+    const webhooks = t.app.services.webhooks;
+    const { seller } = await sellerWithShop(t.app);
+    const hook = await startReceiver();
+    try {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/shop/webhooks',
+        headers: seller.auth,
+        payload: { url: hook.url, events: ['live.started'] },
+      });
+      hook.setSecret(res.json().secret as string);
+      // The dispatcher stops, as if the process died after committing the deliveries.
+      await webhooks.stop();
+      const product = await createProduct(t.app, seller);
+      await createLive(t.app, seller, [product.id]);
+      const { deliveries } = await webhooksRepo(t.app.database.db).dispatchEvents(100);
+      expect(deliveries).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(hook.received).toHaveLength(0);
+
+      expect(await webhooks.recover(0)).toBe(1);
+      // Its job is waiting or running now: not queued twice.
+      expect(await webhooks.recover(0)).toBe(0);
+      await waitFor(
+        'the delivery',
+        () => hook.accepted().length,
+        (n) => n === 1,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await webhooks.recover(0)).toBe(0);
+      expect(hook.received).toHaveLength(1);
+      expect(hook.received[0]!.verified?.type).toBe('live.started');
+    } finally {
+      await hook.close();
+    }
   });
 });
 

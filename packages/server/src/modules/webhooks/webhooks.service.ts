@@ -24,8 +24,13 @@ export const DELIVER_QUEUE = 'webhook-deliver';
 /** The type of the ping sent by "Send a test"; not something one subscribes to. */
 export const TEST_EVENT_TYPE = 'webhook.test';
 const DISPATCH_BATCH = 100;
-/** A pending delivery with no job for this long is queued again (see `recover`). */
-const ORPHAN_AFTER_SECONDS = 30;
+/**
+ * A pending delivery with no job for this long is queued again (see `recover`). Far longer
+ * than the dispatcher ever takes between committing deliveries and queueing their jobs, so
+ * recovery does not race it.
+ */
+const ORPHAN_AFTER_SECONDS = 120;
+const RECOVER_EVERY_SECONDS = 30;
 const ATTEMPTS_SHOWN = 50;
 
 export interface SubscriptionView {
@@ -157,9 +162,25 @@ export function createWebhooksService(deps: {
 
   // ---- Delivery -------------------------------------------------------------------------
 
-  /** One attempt of one delivery: the job's handler. Safe to run twice. */
+  /** Deliveries this process is sending right now (jobs run in batches, side by side). */
+  const inFlight = new Set<string>();
+
+  /**
+   * The job's handler. Safe to run twice: a delivery no longer pending is left alone, and a
+   * second job for a delivery being sent here right now does nothing.
+   */
   async function deliver(data: { deliveryId: string }, job: JobContext): Promise<void> {
-    const found = await repo.findDelivery(data.deliveryId);
+    if (inFlight.has(data.deliveryId)) return;
+    inFlight.add(data.deliveryId);
+    try {
+      await attempt(data.deliveryId, job);
+    } finally {
+      inFlight.delete(data.deliveryId);
+    }
+  }
+
+  async function attempt(deliveryId: string, job: JobContext): Promise<void> {
+    const found = await repo.findDelivery(deliveryId);
     // Delivered, given up, or deleted with its subscription: nothing to do.
     if (!found || found.delivery.status !== 'pending') return;
     const { subscription, event } = found;
@@ -209,8 +230,8 @@ export function createWebhooksService(deps: {
   }
 
   /** Queues a job again for each delivery that should have one and has none. */
-  async function recover(): Promise<number> {
-    const ids = await repo.orphanedDeliveries(DELIVER_QUEUE, ORPHAN_AFTER_SECONDS, 500);
+  async function recover(olderThanSeconds = ORPHAN_AFTER_SECONDS): Promise<number> {
+    const ids = await repo.orphanedDeliveries(DELIVER_QUEUE, olderThanSeconds, 500);
     for (const id of ids) await queue(id);
     return ids.length;
   }
@@ -389,7 +410,7 @@ export function createWebhooksService(deps: {
         setInterval(() => {
           if (!stopped)
             recover().catch((err: unknown) => log.error({ err }, 'webhook recovery failed'));
-        }, ORPHAN_AFTER_SECONDS * 1000),
+        }, RECOVER_EVERY_SECONDS * 1000),
       );
       nudge();
       recover().catch((err: unknown) => log.error({ err }, 'webhook recovery failed'));
