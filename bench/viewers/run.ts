@@ -20,7 +20,7 @@ import {
   type ServerProcess,
 } from '../../packages/server/src/test/process-harness.ts';
 import type { FromLoad, HlsPlan, LoadCounters, ToLoad, WebRtcPlan } from './protocol.ts';
-import { AUDIO_KBPS, clip, publish, VIDEO_KBPS } from './publisher.ts';
+import { AUDIO_KBPS, clip, publish, VIDEO_KBPS, type Publisher } from './publisher.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
     /** Load processes for the WebRTC viewers (and as many for HLS). */
     clients: { type: 'string', default: '2' },
     'decrypt-share': { type: 'string', default: '0.1' },
-    concurrency: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '4' },
     /** MEDIA_WORKERS of the server; unset: the server's default. */
     workers: { type: 'string' },
     /** Share of packets lost (0 to 1) above which the ramp stops. */
@@ -232,10 +232,11 @@ async function measure(
   kind: 'publisher only' | 'webrtc' | 'hls',
   server: ServerProcess,
   loads: LoadProcess[],
-  ffmpegPid: number,
+  publisher: Publisher,
   baseline: Baseline | null,
 ) {
   await delay(opt.settle * 1000);
+  const ffmpegPid = publisher.ffmpegPid();
   const t0 = Date.now();
   const cpu0 = procCpu(server.pid);
   const threads0 = threadCpu(server.pid);
@@ -253,6 +254,8 @@ async function measure(
   const udp1 = udpReceiveBufferErrors();
   const self1 = process.cpuUsage(self0);
   const ffmpeg1 = procCpu(ffmpegPid);
+  // Viewers of a stream that stopped lose nothing: such a step is void.
+  const publisherState = publisher.state();
 
   const before = totalOf(load0);
   const after = totalOf(load1);
@@ -274,6 +277,7 @@ async function measure(
     kind,
     viewers,
     seconds: round(seconds, 2),
+    publisherState,
     server: {
       cpuPercentOfOneCore: round(serverCores * 100),
       threads,
@@ -428,16 +432,15 @@ async function main() {
   });
   const steps: Step[] = [];
   let loads: LoadProcess[] = [];
-  let publisher: Awaited<ReturnType<typeof publish>> | undefined;
+  let publisher: Publisher | undefined;
   try {
     const { liveId, streamKey } = await setUpLive(server);
     const base = `${server.url}/api/v1/lives/${liveId}`;
     publisher = await publish(`${base}/whip`, streamKey);
     log(`publishing ${VIDEO_KBPS + AUDIO_KBPS} kbit/s (H.264 + Opus) to live ${liveId}`);
     await waitForHls(`${base}/hls/live.m3u8`);
-    const ffmpegPid = publisher.ffmpegPid();
 
-    const baseline = await measure('publisher only', server, [], ffmpegPid, null);
+    const baseline = await measure('publisher only', server, [], publisher, null);
     steps.push(baseline);
     log(`publisher only: server ${baseline.server.cpuPercentOfOneCore} % of a core`);
     const base0 = { serverCores: baseline.server.cpuPercentOfOneCore / 100 };
@@ -457,7 +460,7 @@ async function main() {
         log(
           `webrtc: ${scaled.viewers} viewers (${scaled.failed} failed to connect) in ${round(scaled.seconds)} s`,
         );
-        const step = await measure('webrtc', server, loads, ffmpegPid, base0);
+        const step = await measure('webrtc', server, loads, publisher, base0);
         steps.push(step);
         log(
           `webrtc ${step.viewers}: server ${step.server.cpuPercentOfOneCore} % ` +
@@ -466,6 +469,10 @@ async function main() {
             `(${(step.delivered.lostShare * 100).toFixed(3)} %), rcvbuf drops ${step.udpReceiveBufferErrors}, ` +
             `publisher ${publisher.state()}`,
         );
+        if (step.publisherState !== 'connected') {
+          log(`webrtc: the publisher's connection is ${step.publisherState}; the ramp stops here`);
+          break;
+        }
         if (step.delivered.lostShare > opt.lossLimit && !opt.keepGoing) {
           log(`webrtc: loss above ${opt.lossLimit * 100} %; the ramp stops here`);
           break;
@@ -481,7 +488,7 @@ async function main() {
         playlistUrl: `${base}/hls/live.m3u8`,
         connectConcurrency: opt.concurrency * 4,
       };
-      const again = await measure('publisher only', server, [], ffmpegPid, null);
+      const again = await measure('publisher only', server, [], publisher, null);
       steps.push(again);
       const hlsBase = { serverCores: again.server.cpuPercentOfOneCore / 100 };
       loads = await Promise.all(
@@ -492,7 +499,7 @@ async function main() {
         log(
           `hls: ${scaled.viewers} players (${scaled.failed} failed) in ${round(scaled.seconds)} s`,
         );
-        const step = await measure('hls', server, loads, ffmpegPid, hlsBase);
+        const step = await measure('hls', server, loads, publisher, hlsBase);
         steps.push(step);
         log(
           `hls ${step.viewers}: server ${step.server.cpuPercentOfOneCore} %, ` +
@@ -513,7 +520,11 @@ async function main() {
 
   const noLoss = steps.filter(
     (s) =>
-      s.kind === 'webrtc' && s.delivered.lostShare <= opt.lossLimit && s.delivered.errors === 0,
+      s.kind === 'webrtc' &&
+      s.publisherState === 'connected' &&
+      s.delivered.perSecond > 0 &&
+      s.delivered.lostShare <= opt.lossLimit &&
+      s.delivered.errors === 0,
   );
   const best = noLoss.at(-1);
   const cpus = os.cpus();

@@ -20,25 +20,39 @@ import type { FromLoad, LoadCounters, ToLoad, WebRtcPlan } from './protocol.ts';
 
 const send = (m: FromLoad) => process.send!(m);
 
-/** Per SSRC: packets received and the highest extended sequence number (RFC 3550 A.1). */
+/** How far back a late packet (reordered, or a retransmission) still counts. */
+const WINDOW = 1024;
+
+/**
+ * Per SSRC: distinct packets received and the highest extended sequence number (RFC 3550
+ * A.1). A packet seen twice (a retransmission after a NACK) counts once.
+ */
 class SequenceCount {
   private base = -1;
   private max = 0;
   private cycles = 0;
+  private readonly seen = new Int32Array(WINDOW).fill(-1);
   received = 0;
 
   add(seq: number): void {
-    this.received++;
+    let extended: number;
     if (this.base < 0) {
-      this.base = seq;
-      this.max = seq;
-      return;
+      this.base = this.max = extended = seq;
+    } else {
+      const delta = (seq - this.max) & 0xffff;
+      if (delta < 0x8000) {
+        if (seq < this.max) this.cycles += 0x10000;
+        this.max = seq;
+        extended = this.cycles + seq;
+      } else {
+        extended = this.cycles + seq - (seq > this.max ? 0x10000 : 0);
+        if (extended < this.base || this.cycles + this.max - extended >= WINDOW) return;
+      }
     }
-    const delta = (seq - this.max) & 0xffff;
-    if (delta !== 0 && delta < 0x8000) {
-      if (seq < this.max) this.cycles += 0x10000;
-      this.max = seq;
-    }
+    const slot = extended % WINDOW;
+    if (this.seen[slot] === extended) return;
+    this.seen[slot] = extended;
+    this.received++;
   }
 
   get expected(): number {
