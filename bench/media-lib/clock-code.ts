@@ -1,7 +1,7 @@
 /**
  * The clock drawn into the publisher's picture and read back off the viewer's: a grid of
  * black and white cells carrying the low 32 bits of `Date.now()` and a CRC-8 over them.
- * Cells are big (a 12th of the width), so the code survives H.264 at a few hundred kbit/s and
+ * Cells are big (about a ninth of the width), so the code survives H.264 at a few hundred kbit/s and
  * any scaling the encoder chooses; a frame whose CRC does not match (a picture decoded
  * half-broken) is not counted. No DOM here: the pages draw and sample, this file decides.
  */
