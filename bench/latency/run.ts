@@ -325,11 +325,11 @@ async function main() {
   if (busyBefore > 10)
     log(`warning: the machine is ${busyBefore} % busy before the run; the figures will suffer`);
   const loadBefore = loadAverage();
-  const pagesDir = await buildPages();
+  const pages = await buildPages();
   const path = opt.paths.includes('impaired') ? PublisherPath.create() : null;
   const server = await startBenchServer({
     port: opt.port,
-    pagesDir,
+    pagesDir: pages.dir,
     extraHostAddress: path ? SERVER_ADDRESS : undefined,
     env: opt.serverEnv,
   });
@@ -356,6 +356,7 @@ async function main() {
     await browser.close();
     await server.stop();
     await path?.destroy();
+    pages.remove();
   }
   const output = {
     bench: 'latency',

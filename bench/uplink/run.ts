@@ -315,12 +315,12 @@ async function main() {
   if (busyBefore > 10)
     log(`warning: the machine is ${busyBefore} % busy before the run; the figures will suffer`);
   const loadBefore = loadAverage();
-  const pagesDir = await buildPages();
+  const pages = await buildPages();
   const camera = opt.camera === 'noisy' ? noisyCameraFile() : null;
   const path = PublisherPath.create();
   const server = await startBenchServer({
     port: opt.port,
-    pagesDir,
+    pagesDir: pages.dir,
     extraHostAddress: SERVER_ADDRESS,
     env: opt.serverEnv,
   });
@@ -340,6 +340,7 @@ async function main() {
     await server.stop();
     await path.destroy();
     camera?.remove();
+    pages.remove();
   }
   const output = {
     bench: 'uplink',
