@@ -60,6 +60,8 @@ describe('media relay: forwarding', () => {
     const frame = payloadNumber(b.received.video[0]!.payload);
     const inA = a.received.video.find((p) => payloadNumber(p.payload) === frame)!;
     expect(inA.header.sequenceNumber).not.toBe(b.received.video[0]!.header.sequenceNumber);
+    // All of it through the relay's own send path (viewer-sender.ts), none through werift's.
+    expect(bed.t.app.media.stats(live.id).lives[live.id]!.slowSends).toBe(0);
   });
 
   it('lets a viewer who came early start at the first keyframe once the host goes on air', async () => {

@@ -97,6 +97,8 @@ export interface RelayStats {
   state: StreamState;
   keyframeRequests: number;
   packetsIn: number;
+  /** Packets to viewers that took werift's slower `sendRtp` (see viewer-sender.ts). */
+  slowSends: number;
 }
 
 interface Inbound {
@@ -149,6 +151,11 @@ export class Outlet {
   ) {
     this.waitingKeyframe = kind === 'video';
     this.out = new ViewerSender(sender);
+  }
+
+  /** Packets that went through werift's `sendRtp` rather than the fast path. */
+  get slowSends(): number {
+    return this.out.fallbacks;
   }
 
   get isWaitingForKeyframe(): boolean {
@@ -328,6 +335,9 @@ export class LiveRelay {
       state: this.state,
       keyframeRequests: this.keyframeRequests,
       packetsIn: this.packetsIn,
+      slowSends: [...this.viewers.values()]
+        .flatMap((v) => Object.values(v.outlets))
+        .reduce((n, o) => n + o.slowSends, 0),
     };
   }
 
