@@ -91,7 +91,15 @@ async function main(): Promise<void> {
         const doc = app.swagger();
         const docs = path.join(REPO_ROOT, 'docs');
         writeFileSync(path.join(docs, 'openapi.json'), `${JSON.stringify(doc, null, 2)}\n`);
-        writeFileSync(path.join(docs, 'api.md'), openApiToMarkdown(doc as never));
+        // Written as the repository's Prettier would write it, so `format:check` stays clean.
+        const mdPath = path.join(docs, 'api.md');
+        const prettier = await import('prettier');
+        const options = (await prettier.resolveConfig(mdPath)) ?? {};
+        const md = await prettier.format(openApiToMarkdown(doc as never), {
+          ...options,
+          filepath: mdPath,
+        });
+        writeFileSync(mdPath, md);
         console.log('Wrote docs/openapi.json and docs/api.md.');
         break;
       }
