@@ -334,12 +334,13 @@ describe('HLS live, recording and replay', () => {
 
   it('records across a reconnect of the host, with a discontinuity, into one replay', async () => {
     const live = await createLive(t.app, host, []);
+    // Long enough runs that each one closes at least one segment even on a busy machine.
     const first = await publish(live.id);
-    const one = await stream(first, 2.5);
+    const one = await stream(first, 4);
     await one.source.done;
     // The host's connection is replaced (a reconnect after a blip).
     const second = await publish(live.id);
-    const two = await stream(second, 2.5);
+    const two = await stream(second, 4);
     await two.source.done;
     await t.app.inject({ method: 'POST', url: `/api/v1/lives/${live.id}/end`, headers: host.auth });
     await t.app.services.events.idle();
