@@ -16,7 +16,7 @@ import {
  * and sorted, an NTP clock read, a congestion-control record nobody reads, a header object
  * serialised field by field, `Buffer.concat` of header, payload and tag, and a send through
  * three async layers that resolves the address every time. Profiled with 100 viewers it was
- * about three quarters of the relay's CPU besides the system call itself (decision 0011).
+ * about three quarters of the relay's CPU besides the system call itself (decision 0014).
  *
  * Here, per packet: the header is a copy of a template made once (by werift's own
  * serialiser, with the viewer's MID extension) with marker, payload type, sequence number
