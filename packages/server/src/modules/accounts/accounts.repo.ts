@@ -1,4 +1,4 @@
-import { and, eq, gt, lt } from 'drizzle-orm';
+import { and, eq, gt, inArray, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { sessions, shops, users } from '../../db/schema/index.ts';
 
@@ -35,15 +35,20 @@ export function accountsRepo(db: Db) {
     async insertSession(values: typeof sessions.$inferInsert): Promise<void> {
       await db.insert(sessions).values(values);
     },
-    async findLiveSession(tokenHash: string, now: Date) {
-      const rows = await db
-        .select({ user: users, csrfToken: sessions.csrfToken, shopId: shops.id })
+    /** The live sessions among these token hashes, with their users and shops. */
+    async findLiveSessions(tokenHashes: readonly string[], now: Date) {
+      if (tokenHashes.length === 0) return [];
+      return db
+        .select({
+          tokenHash: sessions.tokenHash,
+          user: users,
+          csrfToken: sessions.csrfToken,
+          shopId: shops.id,
+        })
         .from(sessions)
         .innerJoin(users, eq(users.id, sessions.userId))
         .leftJoin(shops, eq(shops.ownerId, users.id))
-        .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, now)))
-        .limit(1);
-      return rows[0] ?? null;
+        .where(and(inArray(sessions.tokenHash, [...tokenHashes]), gt(sessions.expiresAt, now)));
     },
     async deleteSession(tokenHash: string): Promise<void> {
       await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));

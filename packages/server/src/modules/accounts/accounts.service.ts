@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '@cunbo/shared';
+import DataLoader from 'dataloader';
 import type { Clock } from '../../lib/clock.ts';
 import type { AccountsRepo, Locale, Role, UserRow } from './accounts.repo.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password.ts';
@@ -42,6 +43,8 @@ export function presentUser(row: UserRow, shopId: string | null): PublicUser {
   };
 }
 
+type SessionFound = Awaited<ReturnType<AccountsRepo['findLiveSessions']>>[number];
+
 const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
 export function createAccountsService(deps: {
@@ -50,6 +53,21 @@ export function createAccountsService(deps: {
   sessionTtlDays: number;
 }) {
   const { repo, clock } = deps;
+
+  /**
+   * Every request looks its session up. The lookups that arrive together (a burst of buyers
+   * tapping at once) go to the database as one query: requests read in the same turn of the
+   * event loop are batched (setImmediate), at most 500 at a time. Nothing is cached: a
+   * session ended by logout is refused by the very next request.
+   */
+  const sessionLoader = new DataLoader<string, SessionFound | null>(
+    async (tokenHashes) => {
+      const rows = await repo.findLiveSessions(tokenHashes, clock.now());
+      const byHash = new Map(rows.map((r) => [r.tokenHash, r]));
+      return tokenHashes.map((h) => byHash.get(h) ?? null);
+    },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+  );
 
   async function issueSession(user: UserRow, shopId: string | null): Promise<IssuedSession> {
     const token = randomBytes(32).toString('base64url');
@@ -128,7 +146,7 @@ export function createAccountsService(deps: {
     async authenticate(token: string): Promise<Actor | null> {
       if (token.length < 20 || token.length > 200) return null;
       const tokenHash = hashToken(token);
-      const found = await repo.findLiveSession(tokenHash, clock.now());
+      const found = await sessionLoader.load(tokenHash);
       if (!found) return null;
       return { user: presentUser(found.user, found.shopId), tokenHash, csrfToken: found.csrfToken };
     },
