@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  chinaTime,
   CJK_FONT_PATH,
   labelsPdf,
   manifestCsv,
@@ -76,5 +77,12 @@ describe('printed documents', () => {
     const text = pdf.toString('latin1');
     expect(text.match(/\/Type \/Page\b/g)).toHaveLength(3);
     expect(text.match(/\/MediaBox \[0 0 297\.64 419\.53\]/g)).toHaveLength(3);
+  });
+});
+
+describe('chinaTime', () => {
+  it('prints the wall-clock time in China, across midnight UTC', () => {
+    expect(chinaTime(new Date('2026-11-25T15:54:00Z'))).toBe('2026-11-25 23:54 北京时间');
+    expect(chinaTime(new Date('2026-11-25T16:05:00Z'))).toBe('2026-11-26 00:05 北京时间');
   });
 });

@@ -63,6 +63,21 @@ export interface ManifestData {
 
 export const yuan = (fen: number) => (fen / 100).toFixed(2);
 
+/** "2026-11-25 23:54 北京时间": the time the hub, the seller and the courier read on a wall clock. */
+export function chinaTime(at: Date): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const v = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${v('year')}-${v('month')}-${v('day')} ${v('hour')}:${v('minute')} 北京时间`;
+}
+
 /** Throws a clear 503 when the Chinese font is not installed: nothing readable can be printed. */
 export function requireFont(fontPath = CJK_FONT_PATH): void {
   if (!existsSync(fontPath)) {
@@ -263,7 +278,7 @@ export async function packingListPdf(data: PackingListData, printedAt: Date): Pr
   const w = a4Writer(`Cunbo packing list ${data.shopName}`);
   const { doc, left, width } = w;
   doc.fontSize(16).text(`打包清单 · ${data.shopName}`, left, 40, { width });
-  doc.fontSize(9).text(`打印时间 ${printedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+  doc.fontSize(9).text(`打印时间 ${chinaTime(printedAt)}`);
   doc.moveDown();
   doc.fontSize(12).text('按商品（一共要备的货）');
   doc.moveDown(0.3);
@@ -394,9 +409,7 @@ export async function manifestPdf(data: ManifestData): Promise<Buffer> {
     .text(
       `地址 ${data.hubAddress || '—'}    承运商 ${data.carrier}${data.carrierRef ? `（${data.carrierRef}）` : ''}`,
     )
-    .text(
-      `交接单号 ${data.pickupId}    建单时间 ${data.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    );
+    .text(`交接单号 ${data.pickupId}    建单时间 ${chinaTime(data.createdAt)}`);
   doc.moveDown();
   const cols = [0.05, 0.17, 0.17, 0.2, 0.2, 0.08, 0.13].map((f) => f * width);
   const header = ['#', '包裹码', '运单号', '卖家', '收件县/乡镇', '件数', '代收(元)'];

@@ -129,6 +129,7 @@ export function ProductPage({ id }: { id: string }) {
                     stock: p.stock,
                     photoUrl: p.photos[0]?.url ?? null,
                   }}
+                  shopId={p.shopId}
                   onClose={() => {
                     setBuying(false);
                     product.reload();
