@@ -183,6 +183,119 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
 
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** An API answer as a test reads it: the status and the JSON body (null when not JSON). */
+export interface ApiAnswer<T> {
+  status: number;
+  body: T;
+}
+
+/**
+ * Calls `/api/v1<url>` of a server with a JSON body (when given) and reads the JSON answer.
+ * `T` names only the fields the test reads; nothing checks them.
+ */
+export async function callApi<T>(
+  server: { url: string },
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiAnswer<T>> {
+  const res = await fetch(`${server.url}/api/v1${url}`, {
+    method,
+    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as T };
+}
+
+/** What one request of a kill -9 stream reports: the id the API confirmed, or nothing. */
+export type StreamedRequest = { confirmed: string } | 'stop' | null;
+
+/**
+ * A server whose data outlives its process, for kill -9 tests: a data directory of its own
+ * (and the database in `env.DATABASE_URL`, when given) that the next process starts on.
+ */
+export interface CrashableServer {
+  /** The process running now; after `killMidStream`, the one started again on the same data. */
+  readonly server: ServerProcess;
+  /**
+   * Keeps `clients` loops of `send` going against the server, kills it with SIGKILL the
+   * instant `killAfter` requests are confirmed, waits until every loop has ended and the
+   * process is gone, and starts a new process on the same data. Each `send` makes one request
+   * and answers `{ confirmed: id }` for a confirmed one, `null` for any other answer, or
+   * `'stop'` to end its loop (sold out, say). A failed request ends its loop too: the
+   * connection died with the server. Resolves with the ids confirmed before the kill.
+   */
+  killMidStream(opts: {
+    clients: number;
+    killAfter: number;
+    send: (server: ServerProcess) => Promise<StreamedRequest>;
+  }): Promise<string[]>;
+  /** Kills the process (if any) and removes the data directory. */
+  dispose(): Promise<void>;
+}
+
+export async function startCrashableServer(
+  opts: ServerProcessOptions = {},
+): Promise<CrashableServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cunbo-crash-'));
+  const start = () => startServerProcess({ ...opts, env: { ...opts.env, DATA_DIR: dataDir } });
+  let server: ServerProcess | null = null;
+  const dispose = async () => {
+    await server?.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    server = await start();
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  const current = () => {
+    if (!server) throw new Error('the server process did not start again after the kill');
+    return server;
+  };
+  return {
+    get server() {
+      return current();
+    },
+    async killMidStream({ clients, killAfter, send }) {
+      const before = current();
+      const confirmed: string[] = [];
+      let killing = false;
+      let running = clients;
+      const loops = Array.from({ length: clients }, async () => {
+        try {
+          while (!killing) {
+            const answer = await send(before);
+            if (answer === 'stop') return;
+            if (answer) confirmed.push(answer.confirmed);
+          }
+        } catch {
+          // The connection died with the server.
+        } finally {
+          running -= 1;
+        }
+      });
+      while (confirmed.length < killAfter) {
+        if (running === 0) {
+          throw new Error(
+            `every client stopped after ${confirmed.length} of ${killAfter} confirmed requests`,
+          );
+        }
+        await delay(2);
+      }
+      killing = true;
+      server = null;
+      await before.kill();
+      await Promise.all(loops);
+      server = await start();
+      return confirmed;
+    },
+    dispose,
+  };
+}
+
 /**
  * Polls `check` until it returns something truthy and returns that. Tests wait for
  * conditions with it, never for a fixed time.

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../../test/process-harness.ts';
+import {
+  callApi,
+  startCrashableServer,
+  startServerProcess,
+  type CrashableServer,
+  type ServerProcess,
+} from '../../test/process-harness.ts';
 import { createTestDatabase } from '../../test/test-app.ts';
 
 /** Only the fields this test reads, of whichever answer it is. */
@@ -17,20 +20,13 @@ interface Json {
   error: { code: string };
 }
 
-async function call(
+const call = (
   server: ServerProcess,
   method: string,
   url: string,
   body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const res = await fetch(`${server.url}/api/v1${url}`, {
-    method,
-    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as Json };
-}
+  headers?: Record<string, string>,
+) => callApi<Json>(server, method, url, body, headers);
 
 const password = 'correct horse battery';
 const address = { name: 'Chen', phone: '13800138000', regionCode: '370783100', line1: 'East 8' };
@@ -130,50 +126,31 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('flash sale across two server pr
  * is killed the next instant and started again.
  */
 describe('a confirmed flash claim survives kill -9', () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'cunbo-flash-durable-'));
   let database: Awaited<ReturnType<typeof createTestDatabase>> = null;
-  let server: ServerProcess | null = null;
+  let crashable: CrashableServer | null = null;
   afterAll(async () => {
-    await server?.kill();
+    await crashable?.dispose();
     await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('keeps every claim answered before the kill, and the offer’s count matches them', async () => {
     database = await createTestDatabase();
-    const env = {
-      DATA_DIR: dataDir,
-      RATE_LIMIT_MULTIPLIER: '1000',
-      ...(database && { DATABASE_URL: database.url }),
-    };
-    server = await startServerProcess({ env });
-    const { seller, offer } = await saleOn(server, 100, 100);
-    const buyer = await register(server, 'buyer');
-    const confirmed: string[] = [];
-    let killing = false;
-    const clients = Array.from({ length: 16 }, async () => {
-      while (!killing) {
-        try {
-          const res = await claim(server!, offer.id, buyer);
-          if (res.status === 201) confirmed.push(res.body.order.id);
-          else if (res.body?.error?.code === 'SOLD_OUT') return;
-        } catch {
-          return; // the connection died with the server
-        }
-      }
+    crashable = await startCrashableServer({
+      env: { RATE_LIMIT_MULTIPLIER: '1000', ...(database && { DATABASE_URL: database.url }) },
     });
-    while (confirmed.length < 30) await new Promise((r) => setTimeout(r, 2));
-    killing = true;
-    const before = server;
-    before.child.kill('SIGKILL');
-    await Promise.all(clients);
-    await new Promise((r) =>
-      before.child.exitCode !== null || before.child.signalCode !== null
-        ? r(null)
-        : before.child.once('exit', r),
-    );
+    const { seller, offer } = await saleOn(crashable.server, 100, 100);
+    const buyer = await register(crashable.server, 'buyer');
+    const confirmed = await crashable.killMidStream({
+      clients: 16,
+      killAfter: 30,
+      send: async (server) => {
+        const res = await claim(server, offer.id, buyer);
+        if (res.status === 201) return { confirmed: res.body.order.id };
+        return res.body?.error?.code === 'SOLD_OUT' ? 'stop' : null;
+      },
+    });
 
-    server = await startServerProcess({ env });
+    const server = crashable.server;
     for (const id of confirmed) {
       const res = await call(server, 'GET', `/orders/${id}`, undefined, buyer);
       expect(res.status, `order ${id} lost`).toBe(200);

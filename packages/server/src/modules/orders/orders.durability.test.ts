@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../../test/process-harness.ts';
+import {
+  callApi,
+  startCrashableServer,
+  type CrashableServer,
+  type ServerProcess,
+} from '../../test/process-harness.ts';
 import { createTestDatabase } from '../../test/test-app.ts';
 
 /** Only the fields this test reads, of whichever answer it is. */
@@ -14,43 +16,32 @@ interface Json {
   orders: Array<{ createdAt: string }>;
 }
 
-async function call(
+const call = (
   server: ServerProcess,
   method: string,
   url: string,
   body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const res = await fetch(`${server.url}/api/v1${url}`, {
-    method,
-    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as Json };
-}
+  headers?: Record<string, string>,
+) => callApi<Json>(server, method, url, body, headers);
 
 /**
  * An order the API confirmed must survive the server being killed the next instant: the
  * 201 is only sent after the transaction committed to disk.
  */
 describe('an order the API confirmed survives kill -9', () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'cunbo-durable-'));
   let database: Awaited<ReturnType<typeof createTestDatabase>> = null;
-  let server: ServerProcess | null = null;
+  let crashable: CrashableServer | null = null;
   afterAll(async () => {
-    await server?.kill();
+    await crashable?.dispose();
     await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('keeps every confirmed order and the stock that matches them', async () => {
     database = await createTestDatabase();
-    const env = {
-      DATA_DIR: dataDir,
-      RATE_LIMIT_MULTIPLIER: '1000',
-      ...(database && { DATABASE_URL: database.url }),
-    };
-    server = await startServerProcess({ env });
+    crashable = await startCrashableServer({
+      env: { RATE_LIMIT_MULTIPLIER: '1000', ...(database && { DATABASE_URL: database.url }) },
+    });
+    let server = crashable.server;
 
     const password = 'correct horse battery';
     const seller = (
@@ -82,47 +73,33 @@ describe('an order the API confirmed survives kill -9', () => {
     ).body;
     const buyerAuth = { authorization: `Bearer ${buyer.token}` };
 
-    const confirmed: string[] = [];
     const address = {
       name: 'Chen',
       phone: '13800138000',
       regionCode: '370783100',
       line1: 'East Street 8',
     };
-    let killing = false;
     // Orders keep flowing from several clients; the server dies mid-stream.
-    const clients = Array.from({ length: 8 }, async () => {
-      while (!killing) {
-        try {
-          const res = await call(
-            server!,
-            'POST',
-            '/orders',
-            {
-              items: [{ productId: product.id, quantity: 1 }],
-              shippingAddress: address,
-              paymentMethod: 'cod',
-            },
-            { ...buyerAuth, 'idempotency-key': randomUUID() },
-          );
-          if (res.status === 201) confirmed.push(res.body.order.id);
-        } catch {
-          return; // the connection died with the server
-        }
-      }
+    const confirmed = await crashable.killMidStream({
+      clients: 8,
+      killAfter: 40,
+      send: async (target) => {
+        const res = await call(
+          target,
+          'POST',
+          '/orders',
+          {
+            items: [{ productId: product.id, quantity: 1 }],
+            shippingAddress: address,
+            paymentMethod: 'cod',
+          },
+          { ...buyerAuth, 'idempotency-key': randomUUID() },
+        );
+        return res.status === 201 ? { confirmed: res.body.order.id } : null;
+      },
     });
-    while (confirmed.length < 40) await new Promise((r) => setTimeout(r, 5));
-    killing = true;
-    const before = server;
-    await before.child.kill('SIGKILL');
-    await Promise.all(clients);
-    await new Promise((r) =>
-      before.child.exitCode !== null || before.child.signalCode !== null
-        ? r(null)
-        : before.child.once('exit', r),
-    );
 
-    server = await startServerProcess({ env });
+    server = crashable.server;
     for (const id of confirmed) {
       const res = await call(server, 'GET', `/orders/${id}`, undefined, buyerAuth);
       expect(res.status, `order ${id} lost`).toBe(200);
