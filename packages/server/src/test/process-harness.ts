@@ -231,18 +231,27 @@ export interface CrashableServer {
     killAfter: number;
     send: (server: ServerProcess) => Promise<StreamedRequest>;
   }): Promise<string[]>;
-  /** Kills the process (if any) and removes the data directory. */
+  /** Kills the process (if any), drops the database (if given) and removes the data directory. */
   dispose(): Promise<void>;
 }
 
+/**
+ * Starts a `CrashableServer`. With `database` (from `createTestDatabase()`: null on PGlite)
+ * the processes use it as DATABASE_URL and `dispose` drops it.
+ */
 export async function startCrashableServer(
-  opts: ServerProcessOptions = {},
+  opts: ServerProcessOptions & {
+    database?: { url: string; drop(): Promise<void> } | null;
+  } = {},
 ): Promise<CrashableServer> {
+  const { database, ...serverOpts } = opts;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cunbo-crash-'));
-  const start = () => startServerProcess({ ...opts, env: { ...opts.env, DATA_DIR: dataDir } });
+  const env = { ...opts.env, DATA_DIR: dataDir, ...(database && { DATABASE_URL: database.url }) };
+  const start = () => startServerProcess({ ...serverOpts, env });
   let server: ServerProcess | null = null;
   const dispose = async () => {
     await server?.kill();
+    await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {

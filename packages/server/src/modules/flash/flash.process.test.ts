@@ -20,13 +20,7 @@ interface Json {
   error: { code: string };
 }
 
-const call = (
-  server: ServerProcess,
-  method: string,
-  url: string,
-  body?: unknown,
-  headers?: Record<string, string>,
-) => callApi<Json>(server, method, url, body, headers);
+const call = callApi<Json>;
 
 const password = 'correct horse battery';
 const address = { name: 'Chen', phone: '13800138000', regionCode: '370783100', line1: 'East 8' };
@@ -126,17 +120,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('flash sale across two server pr
  * is killed the next instant and started again.
  */
 describe('a confirmed flash claim survives kill -9', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>> = null;
   let crashable: CrashableServer | null = null;
-  afterAll(async () => {
-    await crashable?.dispose();
-    await database?.drop();
-  });
+  afterAll(() => crashable?.dispose());
 
   it('keeps every claim answered before the kill, and the offer’s count matches them', async () => {
-    database = await createTestDatabase();
     crashable = await startCrashableServer({
-      env: { RATE_LIMIT_MULTIPLIER: '1000', ...(database && { DATABASE_URL: database.url }) },
+      database: await createTestDatabase(),
+      env: { RATE_LIMIT_MULTIPLIER: '1000' },
     });
     const { seller, offer } = await saleOn(crashable.server, 100, 100);
     const buyer = await register(crashable.server, 'buyer');

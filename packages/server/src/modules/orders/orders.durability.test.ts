@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  callApi,
-  startCrashableServer,
-  type CrashableServer,
-  type ServerProcess,
-} from '../../test/process-harness.ts';
+import { callApi, startCrashableServer, type CrashableServer } from '../../test/process-harness.ts';
 import { createTestDatabase } from '../../test/test-app.ts';
 
 /** Only the fields this test reads, of whichever answer it is. */
@@ -16,30 +11,20 @@ interface Json {
   orders: Array<{ createdAt: string }>;
 }
 
-const call = (
-  server: ServerProcess,
-  method: string,
-  url: string,
-  body?: unknown,
-  headers?: Record<string, string>,
-) => callApi<Json>(server, method, url, body, headers);
+const call = callApi<Json>;
 
 /**
  * An order the API confirmed must survive the server being killed the next instant: the
  * 201 is only sent after the transaction committed to disk.
  */
 describe('an order the API confirmed survives kill -9', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>> = null;
   let crashable: CrashableServer | null = null;
-  afterAll(async () => {
-    await crashable?.dispose();
-    await database?.drop();
-  });
+  afterAll(() => crashable?.dispose());
 
   it('keeps every confirmed order and the stock that matches them', async () => {
-    database = await createTestDatabase();
     crashable = await startCrashableServer({
-      env: { RATE_LIMIT_MULTIPLIER: '1000', ...(database && { DATABASE_URL: database.url }) },
+      database: await createTestDatabase(),
+      env: { RATE_LIMIT_MULTIPLIER: '1000' },
     });
     let server = crashable.server;
 
