@@ -1,5 +1,4 @@
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import { AppError, errorBodySchema } from '@cunbo/shared';
@@ -10,12 +9,14 @@ import { migrateDatabase, openDatabase, type Database } from './db/client.ts';
 import { registerAuth } from './http/auth.ts';
 import { registerErrorHandler } from './http/error-handler.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerValidation } from './http/validation.ts';
 import { registerWeb } from './http/web.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createDomainEventBus } from './lib/domain-events.ts';
 import { createMedia, type Media } from './media/media.service.ts';
 import { createRtmpIngest, type RtmpIngest } from './media/rtmp/rtmp-ingest.ts';
+import { regionIndex } from './modules/regions/regions.data.ts';
 import { registerRoutes } from './routes.ts';
 import { createServices, type Services } from './services.ts';
 import { createJobs } from './lib/jobs.ts';
@@ -77,6 +78,8 @@ export async function buildApp(
     log: app.log,
   });
   const services = createServices({ config, database, clock, events, jobs });
+  // The region table (about 67,000 places) is read now, not by the first request needing it.
+  regionIndex();
   // Every queue is defined by now (services define theirs); work starts once the app is ready.
   app.addHook('onReady', () => jobs.start());
   const realtime = await createRealtime({ config, redis, services, events, log: app.log });
@@ -103,7 +106,7 @@ export async function buildApp(
   registerValidation(app);
   registerErrorHandler(app);
   app.addSchema(errorBodySchema);
-  await app.register(helmet, {
+  registerSecurityHeaders(app, {
     // The web app loads only its own scripts; media may come from blobs (HLS) and the room
     // connects back over WebSocket. Swagger UI at /api/v1/docs needs inline styles.
     contentSecurityPolicy: {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import {
   couponClaims,
@@ -70,49 +70,70 @@ function flashQueries(db: Db) {
       const rows = await db.select().from(flashOffers).where(eq(flashOffers.id, id)).for('update');
       return rows[0] ?? null;
     },
-    async unitsOf(offerId: string, buyerIds: string[]): Promise<Map<string, number>> {
-      if (buyerIds.length === 0) return new Map();
-      const rows = await db
-        .select({ buyerId: flashBuyers.buyerId, units: flashBuyers.units })
-        .from(flashBuyers)
-        .where(and(eq(flashBuyers.offerId, offerId), inArray(flashBuyers.buyerId, buyerIds)));
-      return new Map(rows.map((r) => [r.buyerId, r.units]));
+    /**
+     * What a batch of claims needs to know once the offer is locked, in one round trip: the
+     * Idempotency-Keys already used among the batch's, and the units its buyers hold.
+     */
+    async claimState(
+      offerId: string,
+      pairs: Array<{ userId: string; key: string }>,
+      buyerIds: string[],
+    ): Promise<{
+      keys: Array<{ userId: string; key: string; orderId: string; requestHash: string }>;
+      units: Map<string, number>;
+    }> {
+      const result = await db.execute(sql`
+        select 'key' as kind, k.user_id::text as a, k.key as b, k.order_id::text as c,
+          k.request_hash as d
+        from idempotency_keys k
+        join json_to_recordset(${JSON.stringify(pairs)}::json) as q("userId" uuid, key text)
+          on k.user_id = q."userId" and k.key = q.key
+        union all
+        select 'units', b.buyer_id::text, null, null, b.units::text
+        from flash_buyers b
+        where b.offer_id = ${offerId}
+          and b.buyer_id in (select value::uuid from json_array_elements_text(${JSON.stringify(buyerIds)}::json))
+      `);
+      const rows = (
+        result as unknown as {
+          rows: Array<{ kind: string; a: string; b: string | null; c: string | null; d: string }>;
+        }
+      ).rows;
+      const keys: Array<{ userId: string; key: string; orderId: string; requestHash: string }> = [];
+      const units = new Map<string, number>();
+      for (const r of rows) {
+        if (r.kind === 'key')
+          keys.push({ userId: r.a, key: r.b!, orderId: r.c!, requestHash: r.d });
+        else units.set(r.a, Number(r.d));
+      }
+      return { keys, units };
     },
     /**
-     * Adds units to each buyer's count, in one statement, only where the sum stays within
-     * `limit`. Returns how many buyers' rows took their units.
+     * Adds units to each buyer's count only where the sum stays within `limit`: a CTE for
+     * `insertOrdersBatch`, one row `v` per buyer whose row took its units.
      */
-    async addBuyerUnits(
+    addBuyerUnitsCte(
       offerId: string,
       added: Array<{ buyerId: string; units: number }>,
       limit: number,
-    ): Promise<number> {
-      if (added.length === 0) return 0;
-      const rows = await db
-        .insert(flashBuyers)
-        .values(added.map((a) => ({ offerId, buyerId: a.buyerId, units: a.units })))
-        .onConflictDoUpdate({
-          target: [flashBuyers.offerId, flashBuyers.buyerId],
-          set: { units: sql`${flashBuyers.units} + excluded.units` },
-          setWhere: sql`${flashBuyers.units} + excluded.units <= ${limit}`,
-        })
-        .returning({ buyerId: flashBuyers.buyerId });
-      return rows.length;
+    ): SQL {
+      return sql`
+        insert into flash_buyers (offer_id, buyer_id, units)
+        select ${offerId}::uuid, "buyerId", units
+        from json_to_recordset(${JSON.stringify(added)}::json) as r("buyerId" uuid, units int)
+        on conflict (offer_id, buyer_id) do update set units = flash_buyers.units + excluded.units
+        where flash_buyers.units + excluded.units <= ${limit}
+        returning buyer_id as v`;
     },
-    /** Takes `n` units of the offer only if they are there; the new `taken`, or null. */
-    async addTaken(offerId: string, n: number): Promise<number | null> {
-      const rows = await db
-        .update(flashOffers)
-        .set({ taken: sql`${flashOffers.taken} + ${n}` })
-        .where(
-          and(
-            eq(flashOffers.id, offerId),
-            isNull(flashOffers.closedAt),
-            sql`${flashOffers.taken} + ${n} <= ${flashOffers.quantity}`,
-          ),
-        )
-        .returning({ taken: flashOffers.taken });
-      return rows[0]?.taken ?? null;
+    /**
+     * Takes `n` units of the offer only if they are there: a CTE for `insertOrdersBatch`, one
+     * row `v` (the new `taken`) or none.
+     */
+    addTakenCte(offerId: string, n: number): SQL {
+      return sql`
+        update flash_offers set taken = taken + ${n}
+        where id = ${offerId} and closed_at is null and taken + ${n} <= quantity
+        returning taken as v`;
     },
     /** Closes the offer once; returns it as closed (its untaken units to give back), or null. */
     async closeOffer(id: string, at: Date): Promise<OfferRow | null> {

@@ -324,14 +324,13 @@ export function createFlashService(deps: {
     const done = await repo.inTransaction(async (tx: FlashQueries) => {
       const offer = await tx.lockOffer(offerId);
       if (!offer) throw new AppError('NOT_FOUND', 'Offer not found', 404);
-      const used = new Map(
-        (
-          await tx.orders.findIdempotencyKeys(
-            claims.map((c) => ({ userId: c.actor.user.id, key: c.key })),
-          )
-        ).map((k) => [`${k.userId} ${k.key}`, k]),
+      const state = await tx.claimState(
+        offerId,
+        claims.map((c) => ({ userId: c.actor.user.id, key: c.key })),
+        [...new Set(claims.map((c) => c.actor.user.id))],
       );
-      const units = await tx.unitsOf(offerId, [...new Set(claims.map((c) => c.actor.user.id))]);
+      const used = new Map(state.keys.map((k) => [`${k.userId} ${k.key}`, k]));
+      const units = state.units;
       const status = offerStatus(offer, now);
       let left = offer.quantity - offer.taken;
       const outcomes: Outcome[] = [];
@@ -438,7 +437,17 @@ export function createFlashService(deps: {
       }
       if (fresh.length === 0) return { offer, outcomes, created: null };
 
-      const created = await tx.orders.insertOrdersBatch(
+      const perBuyer = new Map<string, number>();
+      for (const f of fresh)
+        perBuyer.set(
+          f.claim.actor.user.id,
+          (perBuyer.get(f.claim.actor.user.id) ?? 0) + f.claim.input.quantity,
+        );
+      const added = [...perBuyer].map(([buyerId, n]) => ({ buyerId, units: n }));
+      const total = fresh.reduce((n, f) => n + f.claim.input.quantity, 0);
+      // Orders, lines, keys, timelines, outbox, buyers' counts and the offer's `taken`: one
+      // statement, one round trip, while the offer's row is locked.
+      const written = await tx.orders.insertOrdersBatch(
         fresh.map(({ claim, orderId, discountFen }) => {
           const q = claim.input.quantity;
           const isCod = claim.input.paymentMethod === 'cod';
@@ -470,26 +479,24 @@ export function createFlashService(deps: {
             payment: isCod ? null : { provider: claim.input.paymentMethod },
           };
         }),
+        {
+          buyers: tx.addBuyerUnitsCte(offerId, added, offer.perBuyerLimit),
+          taken: tx.addTakenCte(offerId, total),
+        },
       );
-      if (!created) throw new BatchRace('an Idempotency-Key was used meanwhile');
+      if (!written) throw new BatchRace('an Idempotency-Key was used meanwhile');
+      // The row lock makes these conditions true already; they stay as the database's word.
+      if (written.also.buyers.length !== added.length)
+        throw new Error('per-buyer limit check failed under the offer lock');
+      const taken = written.also.taken[0];
+      if (typeof taken !== 'number')
+        throw new Error('offer units check failed under the offer lock');
+      const created = { orders: written.orders, items: written.items, payments: written.payments };
       for (const f of fresh) {
         const couponId = f.claim.input.couponId;
         if (couponId && !(await tx.orders.useCoupon(couponId, f.claim.actor.user.id, f.orderId)))
           throw new BatchRace('a coupon was used meanwhile');
       }
-      const perBuyer = new Map<string, number>();
-      for (const f of fresh)
-        perBuyer.set(
-          f.claim.actor.user.id,
-          (perBuyer.get(f.claim.actor.user.id) ?? 0) + f.claim.input.quantity,
-        );
-      const added = [...perBuyer].map(([buyerId, n]) => ({ buyerId, units: n }));
-      // The row lock makes these conditions true already; they stay as the database's word.
-      if ((await tx.addBuyerUnits(offerId, added, offer.perBuyerLimit)) !== added.length)
-        throw new Error('per-buyer limit check failed under the offer lock');
-      const total = fresh.reduce((n, f) => n + f.claim.input.quantity, 0);
-      const taken = await tx.addTaken(offerId, total);
-      if (taken === null) throw new Error('offer units check failed under the offer lock');
       return { offer: { ...offer, taken }, outcomes, created };
     });
 

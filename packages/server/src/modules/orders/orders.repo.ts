@@ -1,4 +1,17 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gte,
+  inArray,
+  isNotNull,
+  isNull,
+  lte,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import type { WebhookEventType } from '@cunbo/shared';
 import {
@@ -14,7 +27,7 @@ import {
   products,
   type ShippingAddress,
 } from '../../db/schema/index.ts';
-import { recordWebhookEvent, recordWebhookEvents } from '../webhooks/webhook-outbox.ts';
+import { recordWebhookEvent, webhookOutboxRows } from '../webhooks/webhook-outbox.ts';
 import type { OrderStatus } from './orders.state.ts';
 
 /** Order statuses integrators hear about, and the webhook event each one is. */
@@ -174,47 +187,66 @@ export function ordersQueries(db: Db) {
         );
     },
     /**
-     * Writes many single-line orders at once, with their lines, timelines, `order.created`
-     * events, idempotency keys and pending payments: a handful of multi-row INSERTs, however
-     * many orders. Returns false when one of the keys was taken meanwhile (nothing is kept:
-     * the caller throws and its transaction rolls back).
+     * Writes many single-line orders in one statement, however many there are: the orders,
+     * their lines, timelines, `order.created` outbox events, idempotency keys and pending
+     * payments, as data-modifying CTEs over `json_to_recordset` (one JSON parameter a table),
+     * plus the caller's own CTEs (`also`, each returning a column `v`), which run in the same
+     * statement and come back as arrays. One round trip: a flash sale's batch holds its offer's
+     * lock for as short a time as possible. Returns null when one of the keys was taken
+     * meanwhile (nothing is kept: the caller throws and its transaction rolls back).
      */
-    async insertOrdersBatch(
+    async insertOrdersBatch<Also extends string = never>(
       batch: Array<{
         order: typeof orders.$inferInsert & { id: string; createdAt: Date };
         item: Omit<typeof orderItems.$inferInsert, 'orderId'>;
         key: { userId: string; key: string; requestHash: string };
         payment: { provider: string } | null;
       }>,
-    ): Promise<{ orders: OrderRow[]; items: OrderItemRow[]; payments: PaymentRow[] } | null> {
-      if (batch.length === 0) return { orders: [], items: [], payments: [] };
-      const orderRows = await db
-        .insert(orders)
-        .values(batch.map((b) => ({ ...b.order, updatedAt: b.order.createdAt })))
-        .returning();
-      const itemRows = await db
-        .insert(orderItems)
-        .values(batch.map((b) => ({ ...b.item, orderId: b.order.id })))
-        .returning();
-      const keys = await db
-        .insert(idempotencyKeys)
-        .values(batch.map((b) => ({ ...b.key, orderId: b.order.id })))
-        .onConflictDoNothing()
-        .returning({ key: idempotencyKeys.key });
-      if (keys.length !== batch.length) return null;
-      await db.insert(orderEvents).values(
-        orderRows.map((o) => ({
-          orderId: o.id,
-          kind: 'status' as const,
-          code: o.status,
-          at: o.createdAt,
-        })),
+      also: Record<Also, SQL> = {} as Record<Also, SQL>,
+    ): Promise<{
+      orders: OrderRow[];
+      items: OrderItemRow[];
+      payments: PaymentRow[];
+      also: Record<Also, unknown[]>;
+    } | null> {
+      const orderRows: OrderRow[] = batch.map(({ order: o }) => ({
+        id: o.id,
+        buyerId: o.buyerId,
+        shopId: o.shopId,
+        liveId: o.liveId ?? null,
+        status: o.status,
+        paymentMethod: o.paymentMethod,
+        totalFen: o.totalFen,
+        discountFen: o.discountFen ?? 0,
+        offerId: o.offerId ?? null,
+        couponId: o.couponId ?? null,
+        holdExpiresAt: o.holdExpiresAt ?? null,
+        currency: o.currency ?? 'CNY',
+        shippingAddress: o.shippingAddress,
+        createdAt: o.createdAt,
+        updatedAt: o.createdAt,
+      }));
+      const itemRows: OrderItemRow[] = batch.map((b) => ({ ...b.item, orderId: b.order.id }));
+      const paymentRows: PaymentRow[] = batch.flatMap((b, i) =>
+        b.payment
+          ? [
+              {
+                id: randomUUID(),
+                orderId: b.order.id,
+                provider: b.payment.provider,
+                status: 'pending' as const,
+                amountFen: orderRows[i]!.totalFen,
+                currency: orderRows[i]!.currency,
+                providerRef: null,
+                createdAt: b.order.createdAt,
+                updatedAt: b.order.createdAt,
+              },
+            ]
+          : [],
       );
-      const itemOf = new Map(itemRows.map((i) => [i.orderId, i]));
-      await recordWebhookEvents(
-        db,
-        orderRows.map((o) => {
-          const i = itemOf.get(o.id)!;
+      const outbox = webhookOutboxRows(
+        orderRows.map((o, i) => {
+          const item = itemRows[i]!;
           return {
             shopId: o.shopId,
             type: 'order.created' as const,
@@ -223,34 +255,92 @@ export function ordersQueries(db: Db) {
               ...orderSummary(o, null),
               items: [
                 {
-                  productId: i.productId,
-                  title: i.title,
-                  unit: i.unit,
-                  quantity: i.quantity,
-                  price: i.priceFen,
+                  productId: item.productId,
+                  title: item.title,
+                  unit: item.unit,
+                  quantity: item.quantity,
+                  price: item.priceFen,
                 },
               ],
             },
           };
         }),
       );
-      const paying = batch.filter((b) => b.payment);
-      const paymentRows =
-        paying.length === 0
-          ? []
-          : await db
-              .insert(payments)
-              .values(
-                paying.map((b) => ({
-                  orderId: b.order.id,
-                  provider: b.payment!.provider,
-                  status: 'pending' as const,
-                  amountFen: b.order.totalFen,
-                  currency: b.order.currency ?? 'CNY',
-                })),
-              )
-              .returning();
-      return { orders: orderRows, items: itemRows, payments: paymentRows };
+      const json = (rows: unknown[]) => sql`${JSON.stringify(rows)}::json`;
+      const extra = Object.entries<SQL>(also);
+      const result = await db.execute(sql`
+        with new_orders as (
+          insert into orders (id, buyer_id, shop_id, live_id, status, payment_method, total_fen,
+            discount_fen, offer_id, coupon_id, hold_expires_at, currency, shipping_address,
+            created_at, updated_at)
+          select id, "buyerId", "shopId", "liveId", status, "paymentMethod", "totalFen",
+            "discountFen", "offerId", "couponId", "holdExpiresAt", currency, "shippingAddress",
+            "createdAt", "updatedAt"
+          from json_to_recordset(${json(orderRows)}) as r(id uuid, "buyerId" uuid,
+            "shopId" uuid, "liveId" uuid, status text, "paymentMethod" text, "totalFen" int,
+            "discountFen" int, "offerId" uuid, "couponId" uuid, "holdExpiresAt" timestamptz,
+            currency text, "shippingAddress" jsonb, "createdAt" timestamptz,
+            "updatedAt" timestamptz)
+          returning id
+        ), new_items as (
+          insert into order_items (order_id, product_id, title, unit, quantity, price_fen)
+          select "orderId", "productId", title, unit, quantity, "priceFen"
+          from json_to_recordset(${json(itemRows)}) as r("orderId" uuid, "productId" uuid,
+            title text, unit text, quantity int, "priceFen" int)
+          where "orderId" in (select id from new_orders)
+          returning 1
+        ), new_keys as (
+          insert into idempotency_keys (user_id, key, request_hash, order_id)
+          select "userId", key, "requestHash", "orderId"
+          from json_to_recordset(${json(batch.map((b) => ({ ...b.key, orderId: b.order.id })))})
+            as r("userId" uuid, key text, "requestHash" text, "orderId" uuid)
+          where "orderId" in (select id from new_orders)
+          on conflict do nothing
+          returning 1
+        ), new_timeline as (
+          insert into order_events (order_id, kind, code, at)
+          select id, 'status', status, "createdAt"
+          from json_to_recordset(${json(orderRows)}) as r(id uuid, status text,
+            "createdAt" timestamptz)
+          where id in (select id from new_orders)
+          returning 1
+        ), new_outbox as (
+          insert into webhook_events (id, shop_id, type, payload)
+          select id, "shopId", type, payload
+          from json_to_recordset(${json(outbox)}) as r(id text, "shopId" uuid, type text,
+            payload jsonb)
+          returning 1
+        ), new_payments as (
+          insert into payments (id, order_id, provider, status, amount_fen, currency,
+            created_at, updated_at)
+          select id, "orderId", provider, status, "amountFen", currency, "createdAt",
+            "updatedAt"
+          from json_to_recordset(${json(paymentRows)}) as r(id uuid, "orderId" uuid,
+            provider text, status text, "amountFen" int, currency text,
+            "createdAt" timestamptz, "updatedAt" timestamptz)
+          where "orderId" in (select id from new_orders)
+          returning 1
+        )${sql.join(
+          extra.map(([name, cte]) => sql`, ${sql.identifier(name)} as (${cte})`),
+          sql``,
+        )}
+        select (select count(*) from new_keys)::int as keys${sql.join(
+          extra.map(
+            ([name]) =>
+              sql`, (select coalesce(json_agg(v), '[]'::json) from ${sql.identifier(name)}) as ${sql.identifier(name)}`,
+          ),
+          sql``,
+        )}
+      `);
+      const row = (result as unknown as { rows: Array<Record<string, unknown>> }).rows[0]!;
+      if (Number(row.keys) !== batch.length) return null;
+      const returned = Object.fromEntries(
+        extra.map(([name]) => {
+          const v = row[name];
+          return [name, (typeof v === 'string' ? JSON.parse(v) : v) as unknown[]];
+        }),
+      ) as Record<Also, unknown[]>;
+      return { orders: orderRows, items: itemRows, payments: paymentRows, also: returned };
     },
     async giveBackStock(productId: string, quantity: number): Promise<number | null> {
       const rows = await db

@@ -34,30 +34,26 @@ export async function recordWebhookEvent(
   return id;
 }
 
-/** {@link recordWebhookEvent} for many events in one INSERT (a flash sale's batch of orders). */
-export async function recordWebhookEvents(
-  db: Db,
+/**
+ * The outbox rows of many events, for a caller that writes them in its own statement (a
+ * flash sale's batch of orders, see `insertOrdersBatch`).
+ */
+export function webhookOutboxRows(
   events: Array<{
     shopId: string;
     type: WebhookEventType;
     data: Record<string, unknown>;
     at?: Date;
   }>,
-): Promise<string[]> {
-  if (events.length === 0) return [];
-  const rows = events.map((event) => {
-    const envelope: WebhookEnvelope = {
+): Array<{ id: string; shopId: string; type: WebhookEventType; payload: WebhookEnvelope }> {
+  return events.map((event) => ({
+    id: `msg_${randomUUID().replaceAll('-', '')}`,
+    shopId: event.shopId,
+    type: event.type,
+    payload: {
       type: event.type,
       timestamp: (event.at ?? new Date()).toISOString(),
       data: event.data,
-    };
-    return {
-      id: `msg_${randomUUID().replaceAll('-', '')}`,
-      shopId: event.shopId,
-      type: event.type,
-      payload: envelope as unknown as Record<string, unknown>,
-    };
-  });
-  await db.insert(webhookEvents).values(rows);
-  return rows.map((r) => r.id);
+    },
+  }));
 }
