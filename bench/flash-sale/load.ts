@@ -31,6 +31,9 @@ export interface LoadAnswer {
 const now = () => performance.timeOrigin + performance.now();
 const address = { name: 'Bench', phone: '13800138000', regionCode: '370783100', line1: 'Lane 1' };
 
+/** CPU seconds this process used from the tap to the last answer. */
+let cpuSeconds = 0;
+
 async function run(plan: LoadPlan): Promise<LoadAnswer[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: plan.connections });
   const target = new URL(plan.url);
@@ -122,14 +125,19 @@ async function run(plan: LoadPlan): Promise<LoadAnswer[]> {
   }
 
   await new Promise((r) => setTimeout(r, Math.max(0, plan.startAt - Date.now())));
+  const before = process.cpuUsage();
   await Promise.all(plan.tokens.map(buyer));
   agent.destroy();
+  const used = process.cpuUsage(before);
+  cpuSeconds = (used.user + used.system) / 1e6;
   return answers;
 }
 
 process.once('message', (plan: LoadPlan) => {
   void run(plan).then(
-    (answers) => process.send!({ type: 'done', answers }, () => process.exit(0)),
+    (answers) => {
+      process.send!({ type: 'done', answers, cpuSeconds }, () => process.exit(0));
+    },
     (err: unknown) => {
       console.error(err);
       process.exit(1);

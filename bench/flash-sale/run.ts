@@ -7,9 +7,13 @@
  *           product row (the baseline)
  *   kill    the flash sale again, the server killed with SIGKILL mid-sale and restarted:
  *           every 201 answered before the kill must be in the database
- * and reports confirmed orders/s (first to last 201), p50/p99 request→answer, oversold units
- * and confirmed orders missing after the kill. JSON on stdout and in bench/results/, a table
- * on stderr.
+ *   flash2  (PostgreSQL only) the flash sale served by two server processes sharing the
+ *           database and Redis, each load process talking to one of them: what a second
+ *           core buys when the load generator shares the machine
+ * and reports confirmed orders/s (first to last 201), p50/p99 request→answer, oversold units,
+ * confirmed orders missing after the kill, and the CPU that the server processes and the load
+ * processes used during the race (from /proc and process.cpuUsage). JSON on stdout and in
+ * bench/results/, a table on stderr.
  *
  *   npx tsx bench/flash-sale/run.ts --buyers 10000 --units 1000
  *   npx tsx bench/flash-sale/run.ts --buyers 10000 --units 20000 --engines postgres
@@ -21,7 +25,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,6 +58,11 @@ const { values: args } = parseArgs({
       type: 'string',
       default: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55462/cunbo_test',
     },
+    /** A Redis for the flash2 run's two processes, e.g. scripts/services.sh's. */
+    'redis-url': {
+      type: 'string',
+      default: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:56379',
+    },
     port: { type: 'string', default: '3330' },
     /** e.g. --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server. */
     'server-node-args': { type: 'string' },
@@ -69,7 +78,7 @@ const opt = {
   buyers: int(args.buyers, 'buyers'),
   units: int(args.units, 'units'),
   engines: args.engines.split(',') as Array<'pglite' | 'postgres'>,
-  runs: args.runs.split(',') as Array<'flash' | 'plain' | 'kill'>,
+  runs: args.runs.split(',') as Array<'flash' | 'plain' | 'kill' | 'flash2'>,
   clients: int(args.clients, 'clients'),
   killAtPercent: int(args['kill-at-percent'], 'kill-at-percent'),
   port: int(args.port, 'port'),
@@ -131,10 +140,10 @@ async function makeEngine(name: Engine['name']): Promise<Engine> {
   };
 }
 
-const start = (engine: Engine) =>
+const start = (engine: Engine, index = 0, env: Record<string, string> = {}) =>
   startServerProcess({
-    env: engine.env,
-    port: opt.port,
+    env: { ...engine.env, ...env },
+    port: opt.port + index,
     openFiles: 65_536,
     nodeArgs: args['server-node-args']?.split(' ').filter(Boolean),
     readyTimeoutMs: 180_000,
@@ -192,23 +201,39 @@ async function seedBuyers(engine: Engine, count: number): Promise<string[]> {
   return tokens;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function race(
-  server: ServerProcess,
+  servers: ServerProcess[],
   mode: LoadPlan['mode'],
   targetId: string,
   tokens: string[],
   killAtWins?: number,
-): Promise<{ answers: LoadAnswer[]; startAt: number; killedAt: number | null }> {
+): Promise<{
+  answers: LoadAnswer[];
+  startAt: number;
+  killedAt: number | null;
+  cpu: { serverSeconds: number; loadSeconds: number; wallSeconds: number };
+}> {
   const startAt = Date.now() + 2_000;
+  const serverCpuBefore = servers.map((s) => cpuSecondsOf(s.pid));
   const share = Math.ceil(tokens.length / opt.clients);
   const children: ChildProcess[] = [];
   let wins = 0;
   let killedAt: number | null = null;
+  let loadSeconds = 0;
+  let lastAnswerAt = startAt;
+  let serverSeconds: number | null = null;
   const results = Array.from({ length: opt.clients }, (_, i) => {
     const child = fork(LOAD_SCRIPT, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
     children.push(child);
     const plan: LoadPlan = {
-      url: server.url,
+      url: servers[i % servers.length]!.url,
       mode,
       targetId,
       tokens: tokens.slice(i * share, (i + 1) * share),
@@ -217,11 +242,17 @@ async function race(
     };
     child.send(plan);
     return new Promise<LoadAnswer[]>((resolve, reject) => {
-      child.on('message', (m: { type: string; answers: LoadAnswer[] }) => {
-        if (m.type === 'done') resolve(m.answers);
-        else if (m.type === 'won' && killAtWins !== undefined && ++wins === killAtWins) {
+      child.on('message', (m: { type: string; answers: LoadAnswer[]; cpuSeconds: number }) => {
+        if (m.type === 'done') {
+          loadSeconds += m.cpuSeconds;
+          resolve(m.answers);
+        } else if (m.type === 'won' && killAtWins !== undefined && ++wins === killAtWins) {
           killedAt = Date.now();
-          server.child.kill('SIGKILL');
+          serverSeconds = servers.reduce(
+            (n, s, j) => n + cpuSecondsOf(s.pid) - serverCpuBefore[j]!,
+            0,
+          );
+          for (const server of servers) server.child.kill('SIGKILL');
           log(`server killed (SIGKILL) after ${wins} confirmed orders`);
         }
       });
@@ -229,7 +260,20 @@ async function race(
     });
   });
   const answers = (await Promise.all(results)).flat();
-  return { answers, startAt, killedAt };
+  const dead = killAtWins === undefined ? servers.find((s) => s.exitCode() !== null) : undefined;
+  if (dead) fail(`the server on port ${dead.port} died in the race:\n${dead.output()}`);
+  for (const a of answers) lastAnswerAt = Math.max(lastAnswerAt, a.answeredAt);
+  serverSeconds ??= servers.reduce((n, s, j) => n + cpuSecondsOf(s.pid) - serverCpuBefore[j]!, 0);
+  return {
+    answers,
+    startAt,
+    killedAt,
+    cpu: {
+      serverSeconds: round(serverSeconds, 2),
+      loadSeconds: round(loadSeconds, 2),
+      wallSeconds: round((lastAnswerAt - startAt) / 1000, 2),
+    },
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -339,7 +383,15 @@ async function runEngine(name: Engine['name']) {
     const tokens = await seedBuyers(engine, opt.buyers);
 
     for (const run of opt.runs) {
-      server = await start(engine);
+      if (run === 'flash2' && name !== 'postgres') {
+        log(`${name} flash2: skipped (two processes need PostgreSQL)`);
+        continue;
+      }
+      const shared: Record<string, string> =
+        run === 'flash2' ? { REDIS_URL: args['redis-url'] } : {};
+      server = await start(engine, 0, shared);
+      const servers = [server];
+      if (run === 'flash2') servers.push(await start(engine, 1, shared));
       let target: { offerId?: string; productId?: string; quantity: number };
       if (run === 'plain') target = { productId: plainProduct, quantity: opt.units };
       else {
@@ -361,8 +413,8 @@ async function runEngine(name: Engine['name']) {
         target = { offerId: offer, quantity: opt.units };
       }
       log(`${name} ${run}: ${opt.buyers} buyers race for ${opt.units} units`);
-      const { answers, killedAt } = await race(
-        server,
+      const { answers, killedAt, cpu } = await race(
+        servers,
         run === 'plain' ? 'plain' : 'flash',
         target.offerId ?? target.productId!,
         tokens,
@@ -376,6 +428,7 @@ async function runEngine(name: Engine['name']) {
         log(`${name} kill: restarting the server`);
         server = await start(engine);
       }
+      for (const s of servers.slice(1)) await s.stop();
       await server.stop();
       const db = await check(engine, target, confirmedBeforeKill);
       const summary = {
@@ -387,8 +440,10 @@ async function runEngine(name: Engine['name']) {
           killedAt === null
             ? null
             : answers.filter((a) => a.status === 201 && a.answeredAt <= killedAt!).length,
+        servers: servers.length,
         ...summarise(answers),
         ...db,
+        cpu,
       };
       log(JSON.stringify(summary));
       results.push(summary);
@@ -411,6 +466,8 @@ function table(results: Array<Record<string, unknown>>): string {
     ['oversold units', (r) => r.oversoldUnits],
     ['confirmed then missing', (r) => r.confirmedMissing],
     ['refused', (r) => JSON.stringify(r.refused)],
+    ['CPU s: servers / load', (r) => `${r.cpu.serverSeconds} / ${r.cpu.loadSeconds}`],
+    ['race wall time (s)', (r) => r.cpu.wallSeconds],
   ];
   const header = ['', ...results.map((r) => `${r.engine} ${r.run}`)];
   const cells = [

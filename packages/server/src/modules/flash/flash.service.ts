@@ -6,6 +6,7 @@ import {
   type PaymentMethod,
   type PinnedProductCard,
 } from '@cunbo/shared';
+import DataLoader from 'dataloader';
 import type { Clock } from '../../lib/clock.ts';
 import type { DomainEventBus } from '../../lib/domain-events.ts';
 import type { Jobs } from '../../lib/jobs.ts';
@@ -279,11 +280,25 @@ export function createFlashService(deps: {
     };
   }
 
+  /**
+   * The orders of Idempotency-Keys, looked up together: the winners of a sale tapping again
+   * after it sold out arrive hundreds at a time, and each needs its key checked.
+   */
+  const keyLoader = new DataLoader<
+    { userId: string; key: string },
+    { orderId: string; requestHash: string } | null
+  >(
+    async (pairs) => {
+      const rows = await repo.orders.findIdempotencyKeys([...pairs]);
+      const byPair = new Map(rows.map((r) => [`${r.userId} ${r.key}`, r]));
+      return pairs.map((p) => byPair.get(`${p.userId} ${p.key}`) ?? null);
+    },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+  );
+
   /** Looks the key up when the answer would otherwise come from memory (sold out, ended). */
   async function earlierClaim(claim: Claim, offerId: string): Promise<ClaimResult | null> {
-    const [found] = await repo.orders.findIdempotencyKeys([
-      { userId: claim.actor.user.id, key: claim.key },
-    ]);
+    const found = await keyLoader.load({ userId: claim.actor.user.id, key: claim.key });
     if (!found) return null;
     if (found.requestHash !== claim.hash) throw keyReused(found.orderId);
     return replay(found.orderId, offerId);
