@@ -9,8 +9,11 @@ import { performance } from 'node:perf_hooks';
 
 export interface LoadPlan {
   url: string;
-  /** `flash`: POST /offers/:id/claims; `plain`: POST /orders on an ordinary product. */
-  mode: 'flash' | 'plain';
+  /**
+   * `flash`: POST /offers/:id/claims; `plain`: POST /orders on an ordinary product;
+   * `ceiling`: GET /health once per buyer, the cheapest answer the server gives (no database).
+   */
+  mode: 'flash' | 'plain' | 'ceiling';
   targetId: string;
   tokens: string[];
   /** Wall-clock ms (epoch) at which every buyer taps. */
@@ -37,7 +40,7 @@ let cpuSeconds = 0;
 async function run(plan: LoadPlan): Promise<LoadAnswer[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: plan.connections });
   const target = new URL(plan.url);
-  const post = (path: string, headers: Record<string, string>, payload: string) =>
+  const send = (path: string, headers: Record<string, string>, payload: string | null) =>
     new Promise<{
       statusCode: number;
       sentAt: number;
@@ -49,9 +52,16 @@ async function run(plan: LoadPlan): Promise<LoadAnswer[]> {
           host: target.hostname,
           port: target.port,
           path,
-          method: 'POST',
+          method: payload === null ? 'GET' : 'POST',
           agent,
-          headers: { ...headers, 'content-length': Buffer.byteLength(payload) },
+          headers:
+            payload === null
+              ? headers
+              : {
+                  ...headers,
+                  'content-type': 'application/json',
+                  'content-length': Buffer.byteLength(payload),
+                },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -75,19 +85,25 @@ async function run(plan: LoadPlan): Promise<LoadAnswer[]> {
       );
       req.on('error', reject);
       req.on('finish', () => (sentAt = now()));
-      req.end(payload);
+      req.end(payload ?? undefined);
     });
-  const path = plan.mode === 'flash' ? `/api/v1/offers/${plan.targetId}/claims` : '/api/v1/orders';
-  const body = (): string =>
-    JSON.stringify(
-      plan.mode === 'flash'
-        ? { quantity: 1, shippingAddress: address, paymentMethod: 'cod' }
-        : {
-            items: [{ productId: plan.targetId, quantity: 1 }],
-            shippingAddress: address,
-            paymentMethod: 'cod',
-          },
-    );
+  const path = {
+    flash: `/api/v1/offers/${plan.targetId}/claims`,
+    plain: '/api/v1/orders',
+    ceiling: '/api/v1/health',
+  }[plan.mode];
+  const body = (): string | null =>
+    plan.mode === 'ceiling'
+      ? null
+      : JSON.stringify(
+          plan.mode === 'flash'
+            ? { quantity: 1, shippingAddress: address, paymentMethod: 'cod' }
+            : {
+                items: [{ productId: plan.targetId, quantity: 1 }],
+                shippingAddress: address,
+                paymentMethod: 'cod',
+              },
+        );
   const answers: LoadAnswer[] = [];
   let stopped = false;
   process.on('message', (m: { type: string }) => {
@@ -98,13 +114,9 @@ async function run(plan: LoadPlan): Promise<LoadAnswer[]> {
     while (!stopped) {
       const sentAt = now();
       try {
-        const res = await post(
+        const res = await send(
           path,
-          {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            'idempotency-key': randomUUID(),
-          },
+          { authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
           body(),
         );
         const json = res.json;
@@ -115,7 +127,7 @@ async function run(plan: LoadPlan): Promise<LoadAnswer[]> {
           code: json.error?.code ?? null,
           orderId: json.order?.id ?? null,
         });
-        if (res.statusCode !== 201) return;
+        if (res.statusCode !== 201) return; // /health answers 200: one request per buyer.
         process.send!({ type: 'won' });
       } catch {
         answers.push({ sentAt, answeredAt: now(), status: 0, code: 'NETWORK', orderId: null });

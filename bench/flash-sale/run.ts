@@ -7,6 +7,9 @@
  *           product row (the baseline)
  *   kill    the flash sale again, the server killed with SIGKILL mid-sale and restarted:
  *           every 201 answered before the kill must be in the database
+ *   ceiling every buyer GETs /health once, over the same connections: the answers per second
+ *           this machine gives when an answer costs nothing but HTTP (no auth, no database),
+ *           the bound on any of the runs above
  *   flash2  (PostgreSQL only) the flash sale served by two server processes sharing the
  *           database and Redis, each load process talking to one of them: what a second
  *           core buys when the load generator shares the machine
@@ -78,7 +81,7 @@ const opt = {
   buyers: int(args.buyers, 'buyers'),
   units: int(args.units, 'units'),
   engines: args.engines.split(',') as Array<'pglite' | 'postgres'>,
-  runs: args.runs.split(',') as Array<'flash' | 'plain' | 'kill' | 'flash2'>,
+  runs: args.runs.split(',') as Array<'flash' | 'plain' | 'kill' | 'flash2' | 'ceiling'>,
   clients: int(args.clients, 'clients'),
   killAtPercent: int(args['kill-at-percent'], 'kill-at-percent'),
   port: int(args.port, 'port'),
@@ -288,6 +291,8 @@ function summarise(answers: LoadAnswer[]) {
   const first = Math.min(...won.map((a) => a.answeredAt));
   const last = Math.max(...won.map((a) => a.answeredAt));
   const seconds = (last - first) / 1000;
+  const firstSent = Math.min(...answers.map((a) => a.sentAt));
+  const lastAnswered = Math.max(...answers.map((a) => a.answeredAt));
   const codes: Record<string, number> = {};
   for (const a of answers)
     if (a.status !== 201)
@@ -296,6 +301,8 @@ function summarise(answers: LoadAnswer[]) {
     requests: answers.length,
     confirmed: won.length,
     refused: codes,
+    answeredPerSecond:
+      answers.length > 0 ? Math.round(answers.length / ((lastAnswered - firstSent) / 1000)) : null,
     confirmedPerSecond:
       won.length > 1 && seconds > 0 ? Math.round((won.length - 1) / seconds) : null,
     firstToLastConfirmedMs: won.length > 0 ? round(last - first) : null,
@@ -393,7 +400,8 @@ async function runEngine(name: Engine['name']) {
       const servers = [server];
       if (run === 'flash2') servers.push(await start(engine, 1, shared));
       let target: { offerId?: string; productId?: string; quantity: number };
-      if (run === 'plain') target = { productId: plainProduct, quantity: opt.units };
+      if (run === 'ceiling') target = { quantity: 0 };
+      else if (run === 'plain') target = { productId: plainProduct, quantity: opt.units };
       else {
         const offer = (
           await api(
@@ -415,8 +423,8 @@ async function runEngine(name: Engine['name']) {
       log(`${name} ${run}: ${opt.buyers} buyers race for ${opt.units} units`);
       const { answers, killedAt, cpu } = await race(
         servers,
-        run === 'plain' ? 'plain' : 'flash',
-        target.offerId ?? target.productId!,
+        run === 'plain' || run === 'ceiling' ? run : 'flash',
+        target.offerId ?? target.productId ?? '',
         tokens,
         run === 'kill' ? Math.max(1, Math.floor((opt.units * opt.killAtPercent) / 100)) : undefined,
       );
@@ -430,7 +438,7 @@ async function runEngine(name: Engine['name']) {
       }
       for (const s of servers.slice(1)) await s.stop();
       await server.stop();
-      const db = await check(engine, target, confirmedBeforeKill);
+      const db = run === 'ceiling' ? {} : await check(engine, target, confirmedBeforeKill);
       const summary = {
         engine: name,
         run,
@@ -457,14 +465,15 @@ async function runEngine(name: Engine['name']) {
 function table(results: Array<Record<string, unknown>>): string {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const rows: Array<[string, (r: Record<string, any>) => unknown]> = [
+    ['answers/s (all)', (r) => r.answeredPerSecond],
     ['confirmed orders', (r) => r.confirmed],
     ['confirmed orders/s', (r) => r.confirmedPerSecond],
     ['first→last 201 (ms)', (r) => r.firstToLastConfirmedMs],
     ['p50 request→answer (ms)', (r) => r.latencyMs.p50],
     ['p99 request→answer (ms)', (r) => r.latencyMs.p99],
     ['p99 of the 201s (ms)', (r) => r.confirmedLatencyMs.p99],
-    ['oversold units', (r) => r.oversoldUnits],
-    ['confirmed then missing', (r) => r.confirmedMissing],
+    ['oversold units', (r) => r.oversoldUnits ?? '-'],
+    ['confirmed then missing', (r) => r.confirmedMissing ?? '-'],
     ['refused', (r) => JSON.stringify(r.refused)],
     ['CPU s: servers / load', (r) => `${r.cpu.serverSeconds} / ${r.cpu.loadSeconds}`],
     ['race wall time (s)', (r) => r.cpu.wallSeconds],
