@@ -6,14 +6,18 @@
  * coupon gone; a third buyer takes the last two through the API, and both rooms and the
  * studio show "sold out".
  */
-import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  startServerProcess,
-  type ServerProcess,
-} from '../packages/server/src/test/process-harness.ts';
-import { createTestDatabase } from '../packages/server/src/test/test-app.ts';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPerson, shot, type Person } from './support/browser.ts';
+import {
+  apiOf,
+  byTestId,
+  expectBackendAsAsked,
+  signIn as signInAs,
+  stepsInOrder,
+  waitForAttr,
+} from './support/flow.ts';
+import { startPlatform, type Platform } from './support/server.ts';
 
 const RUN = Date.now().toString(36);
 const PASSWORD = 'flash-sales-2026';
@@ -23,8 +27,7 @@ const TOWNSHIP = '370783100';
 /** The flash sale e2e's own server port (3340–3349 is this suite's range). */
 const PORT = process.env.FLASH_E2E_PORT ?? '3341';
 
-let server: ServerProcess | undefined;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let platform: Platform | undefined;
 let base = '';
 let seller: Person;
 let buyer: Person;
@@ -39,36 +42,7 @@ const state: {
   sellerToken?: string;
   heldOfferId?: string;
 } = {};
-let broken: string | null = null;
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
-
-async function waitForAttr(locator: Locator, name: string, value: string, timeout?: number) {
-  await locator
-    .and(locator.page().locator(`[${name}="${value}"]`))
-    .first()
-    .waitFor(timeout ? { timeout } : {});
-}
-
-async function api<T>(
-  method: string,
-  path: string,
-  token: string | null,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<T> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(token && { authorization: `Bearer ${token}` }),
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = apiOf(() => base);
 
 async function register(who: string, role: 'buyer' | 'seller', name: string) {
   const email = `flash-${who}-${RUN}@example.cn`;
@@ -81,33 +55,14 @@ async function register(who: string, role: 'buyer' | 'seller', name: string) {
   return { email, token };
 }
 
-async function signIn(person: Person, email: string) {
-  const { page } = person;
-  await page.goto(`${base}/signin`);
-  await byTestId(page, 'auth-email').fill(email);
-  await byTestId(page, 'auth-password').fill(PASSWORD);
-  await byTestId(page, 'auth-submit').click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
-}
+const signIn = (person: Person, email: string) => signInAs(person.page, base, email, PASSWORD);
 
 describe('flash sale: countdown, units left, "you got it", sold out', () => {
   beforeAll(async () => {
-    // As support/server.ts starts it, with a longer wait: a busy 2-core machine takes a while.
-    database = await createTestDatabase();
-    server = await startServerProcess({
-      port: Number(PORT),
-      readyTimeoutMs: 180_000,
-      env: {
-        NODE_ENV: 'production',
-        RATE_LIMIT_MULTIPLIER: '100',
-        ...(database && { DATABASE_URL: database.url }),
-        ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL }),
-      },
-    });
-    base = server.url;
-    const health = await api<{ database: string; redis: boolean }>('GET', '/health', null);
-    expect(health.database).toBe(process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite');
-    expect(health.redis).toBe(Boolean(process.env.TEST_REDIS_URL));
+    // A longer wait than usual: a busy 2-core machine takes a while.
+    platform = await startPlatform({}, { port: Number(PORT), readyTimeoutMs: 180_000 });
+    base = platform.server.url;
+    await expectBackendAsAsked(base);
 
     const sellerAccount = await register('seller', 'seller', '王玉米');
     await api('PUT', '/shop', sellerAccount.token, {
@@ -165,28 +120,10 @@ describe('flash sale: countdown, units left, "you got it", sold out', () => {
 
   afterAll(async () => {
     for (const p of people) await p.close();
-    await server?.stop();
-    await database?.drop();
+    await platform?.stop();
   });
 
-  beforeEach((ctx) => {
-    if (broken) ctx.skip(`an earlier step failed (${broken})`);
-    ctx.onTestFailed(async () => {
-      broken = ctx.task.name;
-      for (const p of people) {
-        await shot(
-          p.page,
-          `fail-flash-${ctx.task.name.replace(/\W+/g, '-').slice(0, 20)}-${p.name}`,
-        ).catch(() => undefined);
-        console.error(`[${p.name}] at ${p.page.url()}`);
-        if (p.pageErrors.length)
-          console.error(`[${p.name}] page errors:\n${p.pageErrors.join('\n')}`);
-        if (p.consoleErrors.length)
-          console.error(`[${p.name}] console errors:\n${p.consoleErrors.join('\n')}`);
-      }
-      console.error(`server output:\n${server?.output().slice(-8000)}`);
-    });
-  });
+  stepsInOrder('flash-', people, () => platform?.server.output());
 
   it('the seller opens a flash offer and a coupon from the studio', async () => {
     const { page } = seller;

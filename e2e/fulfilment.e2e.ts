@@ -11,20 +11,20 @@
  * starts (embedded PGlite has one process at a time).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  REPO_ROOT,
-  startServerProcess,
-  type ServerProcess,
-} from '../packages/server/src/test/process-harness.ts';
-import { createTestDatabase } from '../packages/server/src/test/test-app.ts';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../packages/server/src/test/process-harness.ts';
 import { openPerson, shot, type Person } from './support/browser.ts';
+import {
+  apiOf,
+  byTestId,
+  sellerWithShop,
+  signIn as signInAs,
+  stepsInOrder,
+  waitForAttr,
+} from './support/flow.ts';
+import { firstFreePort, startPlatform, type Platform } from './support/server.ts';
 
 const RUN = Date.now().toString(36);
 const PASSWORD = 'parcels-on-the-road-2026';
@@ -34,12 +34,12 @@ const HUB_NAME = '化龙镇电商服务站';
 // A neighbouring township with a hub of its own: its parcels are not for ours.
 const OTHER_TOWNSHIP = '370783005';
 const OPERATOR = { email: `hub-${RUN}@example.cn`, name: '化龙镇小刘' };
-/** Ports this suite may use (other suites and people use others). */
-const PORTS = [3360, 3361, 3362, 3363, 3364, 3365, 3366, 3367, 3368, 3369];
+/** Ports this suite may use (other suites and people use others); FULFILMENT_E2E_PORT picks one. */
+const PORTS = process.env.FULFILMENT_E2E_PORT
+  ? [Number(process.env.FULFILMENT_E2E_PORT)]
+  : [3360, 3361, 3362, 3363, 3364, 3365, 3366, 3367, 3368, 3369];
 
-let server: ServerProcess;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let dataDir = '';
+let platform: Platform | undefined;
 let base = '';
 let seller: Person;
 let hub: Person;
@@ -55,44 +55,7 @@ const state: {
   codeB?: string;
   codeElsewhere?: string;
 } = {};
-let broken: string | null = null;
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
-
-async function waitForAttr(locator: Locator, name: string, value: string, timeout?: number) {
-  await locator
-    .and(locator.page().locator(`[${name}="${value}"]`))
-    .first()
-    .waitFor(timeout ? { timeout } : {});
-}
-
-async function portFree(port: number): Promise<boolean> {
-  const probe = createServer();
-  return new Promise((resolve) => {
-    probe.once('error', () => resolve(false));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
-
-async function api<T>(
-  method: string,
-  path: string,
-  token: string | null,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<T> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: {
-      ...headers,
-      ...(token && { authorization: `Bearer ${token}` }),
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = apiOf(() => base);
 
 /** The server's own CLI, on the database the server is about to open. */
 async function cli(env: Record<string, string>, ...args: string[]): Promise<string> {
@@ -108,14 +71,7 @@ async function cli(env: Record<string, string>, ...args: string[]): Promise<stri
   return stdout;
 }
 
-async function signIn(person: Person, email: string) {
-  const { page } = person;
-  await page.goto(`${base}/signin`);
-  await byTestId(page, 'auth-email').fill(email);
-  await byTestId(page, 'auth-password').fill(PASSWORD);
-  await byTestId(page, 'auth-submit').click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
-}
+const signIn = (person: Person, email: string) => signInAs(person.page, base, email, PASSWORD);
 
 /** A download link as the browser would follow it: with this person's session cookie. */
 async function download(page: Page, href: string) {
@@ -148,55 +104,52 @@ async function inLanguage(page: Page, lang: 'en' | 'it', name: string, ready: st
 
 describe('after the show: pack, gather at the township hub, hand over, follow the parcel', () => {
   beforeAll(async () => {
-    database = await createTestDatabase();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'cunbo-fulfil-'));
-    let port = 0;
-    for (const p of PORTS) {
-      if (await portFree(p)) {
-        port = p;
-        break;
-      }
-    }
-    if (!port) throw new Error(`no free port in ${PORTS[0]}–${PORTS.at(-1)}`);
-    const env: Record<string, string> = {
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
+    const port = await firstFreePort(PORTS);
+    const env = {
       PORT: String(port),
-      RATE_LIMIT_MULTIPLIER: '100',
       // The carrier calls back where a real one would: the server's public address.
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       CARRIER_SANDBOX_SECRET: `e2e-sandbox-carrier-secret-${RUN}-0123456789`,
       CARRIER_SANDBOX_STEP_SECONDS: '1',
       JOBS_POLL_SECONDS: '0.5',
       LOG_LEVEL: 'warn',
-      ...(database && { DATABASE_URL: database.url }),
-      ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL }),
     };
-    await cli(
-      env,
-      'create-hub',
-      '--region',
-      TOWNSHIP,
-      '--name',
-      HUB_NAME,
-      '--address',
-      '化龙镇政府东 200 米',
-    );
-    await cli(env, 'create-hub', '--region', OTHER_TOWNSHIP, '--name', '洛城街道电商服务站');
-    await cli(
-      env,
-      'create-operator',
-      '--email',
-      OPERATOR.email,
-      '--password',
-      PASSWORD,
-      '--name',
-      OPERATOR.name,
-      '--hub',
-      TOWNSHIP,
-    );
-    server = await startServerProcess({ port, env });
-    base = server.url;
+    platform = await startPlatform(env, {
+      port,
+      beforeStart: async (serverEnv) => {
+        await cli(
+          serverEnv,
+          'create-hub',
+          '--region',
+          TOWNSHIP,
+          '--name',
+          HUB_NAME,
+          '--address',
+          '化龙镇政府东 200 米',
+        );
+        await cli(
+          serverEnv,
+          'create-hub',
+          '--region',
+          OTHER_TOWNSHIP,
+          '--name',
+          '洛城街道电商服务站',
+        );
+        await cli(
+          serverEnv,
+          'create-operator',
+          '--email',
+          OPERATOR.email,
+          '--password',
+          PASSWORD,
+          '--name',
+          OPERATOR.name,
+          '--hub',
+          TOWNSHIP,
+        );
+      },
+    });
+    base = platform.server.url;
 
     const { regions } = await api<{ regions: Array<{ code: string }> }>(
       'GET',
@@ -216,26 +169,23 @@ describe('after the show: pack, gather at the township hub, hand over, follow th
     const buyerVillage = regions.at(-1)!;
 
     const openShop = async (n: number, shop: string, village: string, title: string) => {
-      const { token } = await api<{ token: string }>('POST', '/auth/register', null, {
+      const { token, productIds } = await sellerWithShop(api, {
         email: `fulfil-seller${n}-${RUN}@example.cn`,
         password: PASSWORD,
         displayName: `卖家${n}`,
-        role: 'seller',
+        shop: { name: shop, description: '自家种的。', regionCode: village },
+        products: [
+          {
+            title,
+            description: '当天现摘。',
+            unit: '斤',
+            category: 'vegetables',
+            price: 350,
+            stock: 100,
+          },
+        ],
       });
-      await api('PUT', '/shop', token, {
-        name: shop,
-        description: '自家种的。',
-        regionCode: village,
-      });
-      const { product } = await api<{ product: { id: string } }>('POST', '/products', token, {
-        title,
-        description: '当天现摘。',
-        unit: '斤',
-        category: 'vegetables',
-        price: 350,
-        stock: 100,
-      });
-      return { token, productId: product.id };
+      return { token, productId: productIds[0]! };
     };
     const a = await openShop(1, '老王玉米合作社', villageA.code, '寿光甜玉米');
     const b = await openShop(2, '李家黄瓜园', villageB.code, '水果黄瓜');
@@ -288,29 +238,10 @@ describe('after the show: pack, gather at the township hub, hand over, follow th
 
   afterAll(async () => {
     for (const p of people) await p.close();
-    await server?.stop();
-    await database?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await platform?.stop();
   });
 
-  beforeEach((ctx) => {
-    if (broken) ctx.skip(`an earlier step failed (${broken})`);
-    ctx.onTestFailed(async () => {
-      broken = ctx.task.name;
-      for (const p of people) {
-        await shot(
-          p.page,
-          `fail-fulfil-${ctx.task.name.replace(/\W+/g, '-').slice(0, 20)}-${p.name}`,
-        ).catch(() => undefined);
-        console.error(`[${p.name}] at ${p.page.url()}`);
-        if (p.pageErrors.length)
-          console.error(`[${p.name}] page errors:\n${p.pageErrors.join('\n')}`);
-        if (p.consoleErrors.length)
-          console.error(`[${p.name}] console errors:\n${p.consoleErrors.join('\n')}`);
-      }
-      console.error(`server output:\n${server?.output().slice(-8000)}`);
-    });
-  });
+  stepsInOrder('fulfil-', people, () => platform?.server.output());
 
   it('the seller sees what to pack, packs from the board, and the label is a PDF', async () => {
     const { page } = seller;

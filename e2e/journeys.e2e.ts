@@ -11,15 +11,14 @@
  *      bought 2 …", the stock drops by 2; then a purchase paid through the sandbox provider.
  *
  * The `it`s run in order and share the people and the state they build (as a real show does);
- * when one fails, the ones after it are skipped rather than left to time out.
+ * when one fails, the ones after it fail at once, naming it, rather than time out.
  */
 import sharp from 'sharp';
-import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPerson, shot, type Person } from './support/browser.ts';
-import { startPlatform } from './support/server.ts';
-
-type Platform = Awaited<ReturnType<typeof startPlatform>>;
+import { byTestId, expectBackendAsAsked, stepsInOrder, waitForAttr } from './support/flow.ts';
+import { startPlatform, type Platform } from './support/server.ts';
 
 const RUN = Date.now().toString(36);
 const PASSWORD = 'corn-and-leeks-2024';
@@ -39,7 +38,7 @@ const PREFECTURE = '370700';
 const COUNTY = '370783';
 const TOWNSHIP = '370783100';
 
-let platform: Platform;
+let platform: Platform | undefined;
 let base = '';
 let seller: Person;
 let buyer: Person;
@@ -47,7 +46,6 @@ let viewer: Person;
 const people: Person[] = [];
 /** Set by the journeys as they go; a later `it` needs what an earlier one made. */
 const state: { productId?: string; liveId?: string; liveId2?: string; stockAfterCod?: number } = {};
-let broken: string | null = null;
 
 /** A real photo of "corn": a JPEG made here, uploaded through the file input. */
 async function cornPhoto(): Promise<Buffer> {
@@ -67,16 +65,6 @@ async function cornPhoto(): Promise<Buffer> {
     ${kernels}
   </svg>`;
   return sharp(Buffer.from(svg)).jpeg({ quality: 82 }).toBuffer();
-}
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
-
-/** Waits until `locator`'s attribute has the value (auto-waiting, no sleeps). */
-async function waitForAttr(locator: Locator, name: string, value: string): Promise<void> {
-  await locator
-    .and(locator.page().locator(`[${name}="${value}"]`))
-    .first()
-    .waitFor();
 }
 
 /** Waits until the number shown in `testId` (the first one on the page) reaches `min`. */
@@ -131,13 +119,7 @@ describe('journeys 1–3: a seller and a buyer, through the web app', () => {
   beforeAll(async () => {
     platform = await startPlatform();
     base = platform.server.url;
-    // The backend CI asked for is the one under test (PGlite, or PostgreSQL + Redis).
-    const health = (await (await fetch(`${base}/api/v1/health`)).json()) as {
-      database: string;
-      redis: boolean;
-    };
-    expect(health.database).toBe(process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite');
-    expect(health.redis).toBe(Boolean(process.env.TEST_REDIS_URL));
+    await expectBackendAsAsked(base);
     // Three browsers at once on two cores: start them one after the other.
     seller = await openPerson({ name: 'seller' });
     people.push(seller);
@@ -152,24 +134,7 @@ describe('journeys 1–3: a seller and a buyer, through the web app', () => {
     await platform?.stop();
   });
 
-  beforeEach((ctx) => {
-    if (broken) ctx.skip(`an earlier journey failed (${broken})`);
-    ctx.onTestFailed(async () => {
-      broken = ctx.task.name;
-      for (const p of people) {
-        await shot(
-          p.page,
-          `fail-${ctx.task.name.replace(/\W+/g, '-').slice(0, 20)}-${p.name}`,
-        ).catch(() => undefined);
-        console.error(`[${p.name}] at ${p.page.url()}`);
-        if (p.pageErrors.length)
-          console.error(`[${p.name}] page errors:\n${p.pageErrors.join('\n')}`);
-        if (p.consoleErrors.length)
-          console.error(`[${p.name}] console errors:\n${p.consoleErrors.join('\n')}`);
-      }
-      console.error(`server output:\n${platform.server.output().slice(-8000)}`);
-    });
-  });
+  stepsInOrder('', people, () => platform?.server.output());
 
   it('1. a seller signs up, opens a shop in a village, lists a product with a photo, schedules a show and goes live', async () => {
     const { page } = seller;

@@ -4,12 +4,20 @@
  * the recording play with a chapter per pinned product, jumps to B's chapter, and buys B from
  * the replay (cash on delivery): the order carries the show's id.
  */
-import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPerson, shot, type Person } from './support/browser.ts';
-import { startPlatform } from './support/server.ts';
-
-type Platform = Awaited<ReturnType<typeof startPlatform>>;
+import {
+  apiOf,
+  byTestId,
+  goLive,
+  openStudio,
+  sellerWithShop,
+  signIn,
+  stepsInOrder,
+  waitForAttr,
+} from './support/flow.ts';
+import { startPlatform, type Platform } from './support/server.ts';
 
 const RUN = Date.now().toString(36);
 const PASSWORD = 'replays-keep-selling-2026';
@@ -17,7 +25,7 @@ const PRODUCT_A = '大棚沙瓤番茄';
 const PRODUCT_B = '寿光水果黄瓜';
 const SHOW = '番茄黄瓜直播：回放也能买';
 
-let platform: Platform;
+let platform: Platform | undefined;
 let base = '';
 let seller: Person;
 let viewer: Person;
@@ -28,39 +36,12 @@ const state: {
   productB?: string;
   chapters?: { at: number; productId: string; title: string }[];
 } = {};
-let broken: string | null = null;
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
-
-async function waitForAttr(locator: Locator, name: string, value: string, timeout?: number) {
-  await locator
-    .and(locator.page().locator(`[${name}="${value}"]`))
-    .first()
-    .waitFor(timeout ? { timeout } : {});
-}
-
 const currentTime = (page: Page) =>
   page.evaluate(
     () => document.querySelector<HTMLVideoElement>('[data-testid="replay-video"]')!.currentTime,
   );
 
-async function api<T>(
-  method: string,
-  path: string,
-  token: string | null,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(token && { authorization: `Bearer ${token}` }),
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = apiOf(() => base);
 
 describe('replay: the recording plays with product chapters, and still sells', () => {
   beforeAll(async () => {
@@ -68,48 +49,32 @@ describe('replay: the recording plays with product chapters, and still sells', (
     base = platform.server.url;
 
     const email = `replay-seller-${RUN}@example.cn`;
-    const { token } = await api<{ token: string }>('POST', '/auth/register', null, {
+    const product = (title: string) => ({
+      title,
+      description: '当天现摘。',
+      unit: '斤',
+      category: 'vegetables',
+      price: 680,
+      stock: 50,
+      traditionalPrice: 400,
+    });
+    const made = await sellerWithShop(api, {
       email,
       password: PASSWORD,
       displayName: '王大棚',
-      role: 'seller',
+      shop: { name: '王家大棚', description: '寿光的大棚蔬菜，当天现摘。', regionCode: '370783' },
+      products: [product(PRODUCT_A), product(PRODUCT_B)],
+      show: SHOW,
     });
-    await api('PUT', '/shop', token, {
-      name: '王家大棚',
-      description: '寿光的大棚蔬菜，当天现摘。',
-      regionCode: '370783',
-    });
-    const product = async (title: string) =>
-      (
-        await api<{ product: { id: string } }>('POST', '/products', token, {
-          title,
-          description: '当天现摘。',
-          unit: '斤',
-          category: 'vegetables',
-          price: 680,
-          stock: 50,
-          traditionalPrice: 400,
-        })
-      ).product.id;
-    state.productA = await product(PRODUCT_A);
-    state.productB = await product(PRODUCT_B);
-    const { live } = await api<{ live: { id: string } }>('POST', '/lives', token, {
-      title: SHOW,
-      scheduledAt: new Date(Date.now() + 30 * 60_000).toISOString(),
-      productIds: [state.productA, state.productB],
-    });
-    state.liveId = live.id;
+    [state.productA, state.productB] = made.productIds;
+    state.liveId = made.liveId;
 
     seller = await openPerson({ name: 'seller' });
     people.push(seller);
     viewer = await openPerson({ name: 'viewer' });
     people.push(viewer);
 
-    await seller.page.goto(`${base}/signin`);
-    await byTestId(seller.page, 'auth-email').fill(email);
-    await byTestId(seller.page, 'auth-password').fill(PASSWORD);
-    await byTestId(seller.page, 'auth-submit').click();
-    await seller.page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+    await signIn(seller.page, base, email, PASSWORD);
   });
 
   afterAll(async () => {
@@ -117,32 +82,12 @@ describe('replay: the recording plays with product chapters, and still sells', (
     await platform?.stop();
   });
 
-  beforeEach((ctx) => {
-    if (broken) ctx.skip(`an earlier step failed (${broken})`);
-    ctx.onTestFailed(async () => {
-      broken = ctx.task.name;
-      for (const p of people) {
-        await shot(
-          p.page,
-          `fail-replay-${ctx.task.name.replace(/\W+/g, '-').slice(0, 20)}-${p.name}`,
-        ).catch(() => undefined);
-        console.error(`[${p.name}] at ${p.page.url()}`);
-        if (p.pageErrors.length)
-          console.error(`[${p.name}] page errors:\n${p.pageErrors.join('\n')}`);
-        if (p.consoleErrors.length)
-          console.error(`[${p.name}] console errors:\n${p.consoleErrors.join('\n')}`);
-      }
-      console.error(`server output:\n${platform.server.output().slice(-8000)}`);
-    });
-  });
+  stepsInOrder('replay-', people, () => platform?.server.output());
 
   it('the seller goes live with video, pins A, then B, and ends the show', async () => {
     const { page } = seller;
-    await page.goto(`${base}/studio/lives/${state.liveId}`);
-    await waitForAttr(byTestId(page, 'broadcast-state'), 'data-state', 'preview');
-    await byTestId(page, 'studio-go-live').click();
-    await waitForAttr(byTestId(page, 'broadcast-state'), 'data-state', 'live');
-    await waitForAttr(byTestId(page, 'live-state'), 'data-state', 'live');
+    await openStudio(page, base, state.liveId!);
+    await goLive(page);
     // Packaged as HLS (H.264) while live: that is what gets recorded.
     await expect
       .poll(
@@ -238,11 +183,7 @@ describe('replay: the recording plays with product chapters, and still sells', (
       displayName: '李明',
       role: 'buyer',
     });
-    await page.goto(`${base}/signin`);
-    await byTestId(page, 'auth-email').fill(email);
-    await byTestId(page, 'auth-password').fill(PASSWORD);
-    await byTestId(page, 'auth-submit').click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+    await signIn(page, base, email, PASSWORD);
 
     await page.goto(`${base}/lives/${state.liveId}`);
     await waitForAttr(byTestId(page, 'live-state'), 'data-state', 'replay');

@@ -7,35 +7,32 @@
  * The shop, product and scheduled show are made through the API (the journeys test makes them
  * through the UI); everything about video is done through the pages. Replay comes later.
  */
-import type { Locator, Page, Response } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page, Response } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPerson, shot, type Person } from './support/browser.ts';
-import { startPlatform } from './support/server.ts';
-
-type Platform = Awaited<ReturnType<typeof startPlatform>>;
+import {
+  apiOf,
+  byTestId,
+  goLive,
+  openStudio,
+  sellerWithShop,
+  signIn,
+  stepsInOrder,
+  waitForAttr,
+} from './support/flow.ts';
+import { startPlatform, type Platform } from './support/server.ts';
 
 const RUN = Date.now().toString(36);
 const PASSWORD = 'tomatoes-on-air-2026';
 const PRODUCT = '大棚沙瓤番茄';
 const SHOW = '番茄大棚直播：现摘现发';
 
-let platform: Platform;
+let platform: Platform | undefined;
 let base = '';
 let seller: Person;
 let viewer: Person;
 const people: Person[] = [];
 const state: { liveId?: string; productId?: string; whipSessions: string[] } = { whipSessions: [] };
-let broken: string | null = null;
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
-
-async function waitForAttr(locator: Locator, name: string, value: string, timeout?: number) {
-  await locator
-    .and(locator.page().locator(`[${name}="${value}"]`))
-    .first()
-    .waitFor(timeout ? { timeout } : {});
-}
-
 interface Playback {
   currentTime: number;
   frames: number;
@@ -96,23 +93,7 @@ function fullNode(retryAfterSeconds = 30) {
   };
 }
 
-async function api<T>(
-  method: string,
-  path: string,
-  token: string | null,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(token && { authorization: `Bearer ${token}` }),
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = apiOf(() => base);
 
 describe('live video: go live from the studio, watch in the live room', () => {
   beforeAll(async () => {
@@ -121,34 +102,31 @@ describe('live video: go live from the studio, watch in the live room', () => {
     base = platform.server.url;
 
     const email = `video-seller-${RUN}@example.cn`;
-    const { token } = await api<{ token: string }>('POST', '/auth/register', null, {
+    const made = await sellerWithShop(api, {
       email,
       password: PASSWORD,
       displayName: '王大棚',
-      role: 'seller',
+      shop: {
+        name: '王家大棚番茄',
+        description: '寿光的大棚番茄，当天现摘。',
+        regionCode: '370783',
+      },
+      products: [
+        {
+          title: PRODUCT,
+          description: '沙瓤，酸甜。',
+          unit: '斤',
+          category: 'vegetables',
+          price: 680,
+          stock: 50,
+          traditionalPrice: 400,
+        },
+      ],
+      show: SHOW,
     });
-    await api('PUT', '/shop', token, {
-      name: '王家大棚番茄',
-      description: '寿光的大棚番茄，当天现摘。',
-      regionCode: '370783',
-    });
-    const { product } = await api<{ product: { id: string } }>('POST', '/products', token, {
-      title: PRODUCT,
-      description: '沙瓤，酸甜。',
-      unit: '斤',
-      category: 'vegetables',
-      price: 680,
-      stock: 50,
-      traditionalPrice: 400,
-    });
-    const { live } = await api<{ live: { id: string; status: string } }>('POST', '/lives', token, {
-      title: SHOW,
-      scheduledAt: new Date(Date.now() + 30 * 60_000).toISOString(),
-      productIds: [product.id],
-    });
-    expect(live.status).toBe('scheduled');
-    state.liveId = live.id;
-    state.productId = product.id;
+    const liveId = made.liveId!;
+    state.liveId = liveId;
+    state.productId = made.productIds[0];
 
     seller = await openPerson({ name: 'seller' });
     people.push(seller);
@@ -157,18 +135,14 @@ describe('live video: go live from the studio, watch in the live room', () => {
 
     // The WHIP sessions the studio opens (their Location), to cut one off later.
     seller.page.on('response', (res: Response) => {
-      if (res.request().method() === 'POST' && res.url().endsWith(`/lives/${live.id}/whip`)) {
+      if (res.request().method() === 'POST' && res.url().endsWith(`/lives/${liveId}/whip`)) {
         const location = res.headers()['location'];
         if (res.status() === 201 && location)
           state.whipSessions.push(new URL(location, base).toString());
       }
     });
 
-    await seller.page.goto(`${base}/signin`);
-    await byTestId(seller.page, 'auth-email').fill(email);
-    await byTestId(seller.page, 'auth-password').fill(PASSWORD);
-    await byTestId(seller.page, 'auth-submit').click();
-    await seller.page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+    await signIn(seller.page, base, email, PASSWORD);
   });
 
   afterAll(async () => {
@@ -176,29 +150,11 @@ describe('live video: go live from the studio, watch in the live room', () => {
     await platform?.stop();
   });
 
-  beforeEach((ctx) => {
-    if (broken) ctx.skip(`an earlier step failed (${broken})`);
-    ctx.onTestFailed(async () => {
-      broken = ctx.task.name;
-      for (const p of people) {
-        await shot(
-          p.page,
-          `fail-video-${ctx.task.name.replace(/\W+/g, '-').slice(0, 20)}-${p.name}`,
-        ).catch(() => undefined);
-        console.error(`[${p.name}] at ${p.page.url()}`);
-        if (p.pageErrors.length)
-          console.error(`[${p.name}] page errors:\n${p.pageErrors.join('\n')}`);
-        if (p.consoleErrors.length)
-          console.error(`[${p.name}] console errors:\n${p.consoleErrors.join('\n')}`);
-      }
-      console.error(`server output:\n${platform.server.output().slice(-8000)}`);
-    });
-  });
+  stepsInOrder('video-', people, () => platform?.server.output());
 
   it('the studio shows the camera preview, the devices and the OBS settings', async () => {
     const { page } = seller;
-    await page.goto(`${base}/studio/lives/${state.liveId}`);
-    await waitForAttr(byTestId(page, 'broadcast-state'), 'data-state', 'preview');
+    await openStudio(page, base, state.liveId!);
     await expectMovingVideo(page, 'preview-video');
     await shot(page, 'video-01-studio-preview');
     expect(await byTestId(page, 'camera-select').locator('option').count()).toBeGreaterThan(0);
@@ -221,9 +177,7 @@ describe('live video: go live from the studio, watch in the live room', () => {
 
     const { page } = seller;
     const clicked = Date.now();
-    await byTestId(page, 'studio-go-live').click();
-    await waitForAttr(byTestId(page, 'broadcast-state'), 'data-state', 'live');
-    await waitForAttr(byTestId(page, 'live-state'), 'data-state', 'live');
+    await goLive(page);
     expect(state.whipSessions).toHaveLength(1);
 
     await waitForAttr(byTestId(viewer.page, 'live-state'), 'data-state', 'live');

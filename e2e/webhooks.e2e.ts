@@ -4,49 +4,38 @@
  * read its attempts, re-send it once the receiver is up, pause and resume, send a test, get a
  * new secret, delete. A real HTTP receiver verifies every message with `standardwebhooks`.
  */
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   startReceiver,
   type Receiver,
 } from '../packages/server/src/modules/webhooks/webhook-receiver.test-helper.ts';
-import {
-  startServerProcess,
-  type ServerProcess,
-} from '../packages/server/src/test/process-harness.ts';
-import { createTestDatabase } from '../packages/server/src/test/test-app.ts';
 import { openPerson, shot, type Person } from './support/browser.ts';
+import { apiOf, byTestId, sellerWithShop, signIn, stepsInOrder } from './support/flow.ts';
+import { startPlatform, type Platform } from './support/server.ts';
 
 const RUN = Date.now().toString(36);
 const PASSWORD = 'webhooks-2026';
 /** This suite's ports (3370–3379): the server, and the integrator's receiver. */
 const PORT = Number(process.env.WEBHOOKS_E2E_PORT ?? '3372');
-const RECEIVER_PORT = 3377;
+const RECEIVER_PORT = Number(process.env.WEBHOOKS_E2E_RECEIVER_PORT ?? '3377');
 
-let server: ServerProcess | undefined;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let platform: Platform | undefined;
 let receiver: Receiver;
 let base = '';
 let seller: Person;
+const people: Person[] = [];
 const state: { sellerToken?: string; buyerToken?: string; productId?: string; secret?: string } =
   {};
-let broken: string | null = null;
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
-
-async function api<T>(method: string, path: string, token: string | null, body?: unknown) {
-  const res = await fetch(`${base}/api/v1${path}`, {
+const call = apiOf(() => base);
+/** Orders need an Idempotency-Key; any fresh one will do here. */
+const api = <T>(method: string, path: string, token: string | null, body?: unknown) =>
+  call<T>(
     method,
-    headers: {
-      ...(token && { authorization: `Bearer ${token}` }),
-      ...(body !== undefined && { 'content-type': 'application/json' }),
-      ...(method === 'POST' && path === '/orders' && { 'idempotency-key': crypto.randomUUID() }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+    path,
+    token,
+    body,
+    method === 'POST' && path === '/orders' ? { 'idempotency-key': crypto.randomUUID() } : {},
+  );
 
 async function placeOrder() {
   await api('POST', '/orders', state.buyerToken!, {
@@ -63,42 +52,30 @@ async function placeOrder() {
 
 describe('webhooks: the seller connects their software', () => {
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startServerProcess({
-      port: PORT,
-      readyTimeoutMs: 180_000,
-      env: {
-        NODE_ENV: 'production',
-        RATE_LIMIT_MULTIPLIER: '100',
+    platform = await startPlatform(
+      {
         // The receiver runs on this machine: the operator allows private addresses.
         WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
         // One try, so a delivery fails at once and is re-sent by hand.
         WEBHOOK_RETRY_LIMIT: '0',
         JOBS_POLL_SECONDS: '0.5',
-        ...(database && { DATABASE_URL: database.url }),
-        ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL }),
       },
-    });
-    base = server.url;
+      { port: PORT, readyTimeoutMs: 180_000 },
+    );
+    base = platform.server.url;
     receiver = await startReceiver(null, RECEIVER_PORT);
     receiver.answerWith(() => 503);
 
     const email = `webhooks-seller-${RUN}@example.cn`;
-    const { token } = await api<{ token: string }>('POST', '/auth/register', null, {
+    const made = await sellerWithShop(api, {
       email,
       password: PASSWORD,
       displayName: '王玉米',
-      role: 'seller',
+      shop: { name: '王家玉米地', regionCode: '370783' },
+      products: [{ title: '寿光甜玉米', unit: '根', price: 350, stock: 50 }],
     });
-    state.sellerToken = token;
-    await api('PUT', '/shop', token, { name: '王家玉米地', regionCode: '370783' });
-    const { product } = await api<{ product: { id: string } }>('POST', '/products', token, {
-      title: '寿光甜玉米',
-      unit: '根',
-      price: 350,
-      stock: 50,
-    });
-    state.productId = product.id;
+    state.sellerToken = made.token;
+    state.productId = made.productIds[0];
     state.buyerToken = (
       await api<{ token: string }>('POST', '/auth/register', null, {
         email: `webhooks-buyer-${RUN}@example.cn`,
@@ -109,32 +86,17 @@ describe('webhooks: the seller connects their software', () => {
     ).token;
 
     seller = await openPerson({ name: 'seller', width: 360, height: 760 });
-    const { page } = seller;
-    await page.goto(`${base}/signin`);
-    await byTestId(page, 'auth-email').fill(email);
-    await byTestId(page, 'auth-password').fill(PASSWORD);
-    await byTestId(page, 'auth-submit').click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+    people.push(seller);
+    await signIn(seller.page, base, email, PASSWORD);
   });
 
   afterAll(async () => {
     await seller?.close();
     await receiver?.close();
-    await server?.stop();
-    await database?.drop();
+    await platform?.stop();
   });
 
-  beforeEach((ctx) => {
-    if (broken) ctx.skip(`an earlier step failed (${broken})`);
-    ctx.onTestFailed(async () => {
-      broken = ctx.task.name;
-      await shot(seller.page, `fail-webhooks-${ctx.task.name.slice(0, 20)}`).catch(() => {});
-      console.error(`[seller] at ${seller.page.url()}`);
-      if (seller.pageErrors.length) console.error(seller.pageErrors.join('\n'));
-      if (seller.consoleErrors.length) console.error(seller.consoleErrors.join('\n'));
-      console.error(`server output:\n${server?.output().slice(-6000)}`);
-    });
-  });
+  stepsInOrder('webhooks-', people, () => platform?.server.output());
 
   it('adds an address from the studio and sees the secret once', async () => {
     const { page } = seller;
