@@ -18,6 +18,7 @@
  */
 import { parseArgs } from 'node:util';
 import { delay, type ServerProcess } from '../../packages/server/src/test/process-harness.ts';
+import { benchArgs, loadLine, runMediaBench } from '../media-lib/bench-run.ts';
 import { launchBrowser, type Browser } from '../media-lib/browsers.ts';
 import {
   missingTools,
@@ -28,22 +29,10 @@ import {
 } from '../media-lib/netns.ts';
 import type { FrameSample, HlsLatency } from '../media-lib/page-api.ts';
 import { openPublisher, openViewer, type ViewerPage } from '../media-lib/pages.ts';
-import { buildPages } from '../media-lib/pages-build.ts';
-import {
-  createSeller,
-  endLive,
-  hlsUrl,
-  startBenchServer,
-  startLive,
-  type Seller,
-} from '../media-lib/platform.ts';
+import { endLive, hlsUrl, startLive, type Seller } from '../media-lib/platform.ts';
 import {
   CpuMeter,
-  loadAverage,
-  log as logAs,
-  machine,
   localOrigins,
-  machineBusyPercent,
   parseEnv,
   percentiles,
   processCpuSeconds,
@@ -73,16 +62,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const log = (message: string) => logAs('bench/latency', message);
-function fail(message: string): never {
-  log(message);
-  process.exit(1);
-}
-function num(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) fail(`--${name} must be a number ≥ 0, got ${value}`);
-  return n;
-}
+const { log, fail, num } = benchArgs('latency');
 
 const opt = {
   seconds: num(args.seconds, 'seconds'),
@@ -321,55 +301,36 @@ async function main() {
     const missing = missingTools();
     if (missing) fail(`cannot build the impaired path: ${missing}. Use --paths loopback.`);
   }
-  const busyBefore = await machineBusyPercent();
-  if (busyBefore > 10)
-    log(`warning: the machine is ${busyBefore} % busy before the run; the figures will suffer`);
-  const loadBefore = loadAverage();
-  const pages = await buildPages();
   const path = opt.paths.includes('impaired') ? PublisherPath.create() : null;
-  const server = await startBenchServer({
-    port: opt.port,
-    pagesDir: pages.dir,
-    extraHostAddress: path ? SERVER_ADDRESS : undefined,
-    env: opt.serverEnv,
-  });
-  const browser = await launchBrowser({ name: 'viewers' });
   const phases: Record<string, unknown> = {};
   const measured: Measured[] = [];
+  let header;
   try {
-    const seller = await createSeller(server);
-    if (opt.paths.includes('loopback')) {
-      const r = await runLoopback(server, seller, browser);
-      phases.loopback = r;
-      measured.push(...r.measured);
-    }
-    if (path) {
-      const r = await runImpaired(server, seller, browser, path);
-      phases.impaired = r;
-      measured.push(...r.measured);
-    }
-  } catch (err) {
-    console.error(server.output().slice(-8000));
-    console.error(browser.errors.join('\n'));
-    throw err;
+    ({ header } = await runMediaBench(
+      {
+        bench: 'latency',
+        port: opt.port,
+        serverEnv: opt.serverEnv,
+        extraHostAddress: path ? SERVER_ADDRESS : undefined,
+        browserName: 'viewers',
+      },
+      async ({ server, browser, seller }) => {
+        if (opt.paths.includes('loopback')) {
+          const r = await runLoopback(server, seller, browser);
+          phases.loopback = r;
+          measured.push(...r.measured);
+        }
+        if (path) {
+          const r = await runImpaired(server, seller, browser, path);
+          phases.impaired = r;
+          measured.push(...r.measured);
+        }
+      },
+    ));
   } finally {
-    await browser.close();
-    await server.stop();
     await path?.destroy();
-    pages.remove();
   }
-  const output = {
-    bench: 'latency',
-    date: new Date().toISOString(),
-    command: `npx tsx bench/latency/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: machine(),
-    loadAverageBefore: loadBefore,
-    loadAverageAfter: loadAverage(),
-    machineBusyBeforePercent: busyBefore,
-    options: opt,
-    results: measured,
-    phases,
-  };
+  const output = { ...header, options: opt, results: measured, phases };
   writeResult('latency', output, args.out);
   const ms = (v: number | null) => (v === null ? '–' : String(Math.round(v)));
   console.error(
@@ -399,10 +360,7 @@ async function main() {
       `${name}: machine ${phase.machineBusyPercent} % busy (both cores), server ${phase.serverCpuPercent} % of a core`,
     );
   }
-  console.error(
-    `load average before ${loadBefore.join(' ')}, after ${output.loadAverageAfter.join(' ')}; ` +
-      `machine busy before ${busyBefore} %; niceness ${output.machine.niceness}`,
-  );
+  console.error(loadLine(header));
 }
 
 main().catch((err: unknown) => {

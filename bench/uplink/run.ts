@@ -18,6 +18,7 @@
  */
 import { parseArgs } from 'node:util';
 import { delay, type ServerProcess } from '../../packages/server/src/test/process-harness.ts';
+import { benchArgs, loadLine, runMediaBench } from '../media-lib/bench-run.ts';
 import { launchBrowser, type Browser } from '../media-lib/browsers.ts';
 import { NOISY_CAMERA, noisyCameraFile } from '../media-lib/camera-file.ts';
 import {
@@ -30,21 +31,10 @@ import {
 } from '../media-lib/netns.ts';
 import type { FrameSample, PublisherVideoStats, ViewerVideoStats } from '../media-lib/page-api.ts';
 import { openPublisher, openViewer } from '../media-lib/pages.ts';
-import { buildPages } from '../media-lib/pages-build.ts';
-import {
-  createSeller,
-  endLive,
-  startBenchServer,
-  startLive,
-  type Seller,
-} from '../media-lib/platform.ts';
+import { endLive, startLive, type Seller } from '../media-lib/platform.ts';
 import {
   CpuMeter,
-  loadAverage,
   localOrigins,
-  log as logAs,
-  machine,
-  machineBusyPercent,
   parseEnv,
   percentiles,
   processCpuSeconds,
@@ -73,16 +63,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const log = (message: string) => logAs('bench/uplink', message);
-function fail(message: string): never {
-  log(message);
-  process.exit(1);
-}
-function num(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) fail(`--${name} must be a number ≥ 0, got ${value}`);
-  return n;
-}
+const { log, fail, num } = benchArgs('uplink');
 
 const opt = {
   seconds: num(args.seconds, 'seconds'),
@@ -311,45 +292,31 @@ async function runOne(
 async function main() {
   const missing = missingTools();
   if (missing) fail(`cannot build the publisher's path: ${missing}`);
-  const busyBefore = await machineBusyPercent();
-  if (busyBefore > 10)
-    log(`warning: the machine is ${busyBefore} % busy before the run; the figures will suffer`);
-  const loadBefore = loadAverage();
-  const pages = await buildPages();
   const camera = opt.camera === 'noisy' ? noisyCameraFile() : null;
   const path = PublisherPath.create();
-  const server = await startBenchServer({
-    port: opt.port,
-    pagesDir: pages.dir,
-    extraHostAddress: SERVER_ADDRESS,
-    env: opt.serverEnv,
-  });
-  const viewers = await launchBrowser({ name: 'viewer' });
   const results: Array<Awaited<ReturnType<typeof runOne>>> = [];
+  let header;
   try {
-    const seller = await createSeller(server);
-    for (const run of opt.runs as Array<'clean' | 'impaired'>) {
-      results.push(await runOne(run, server, seller, viewers, path, camera?.file));
-    }
-  } catch (err) {
-    console.error(server.output().slice(-8000));
-    console.error(viewers.errors.join('\n'));
-    throw err;
+    ({ header } = await runMediaBench(
+      {
+        bench: 'uplink',
+        port: opt.port,
+        serverEnv: opt.serverEnv,
+        extraHostAddress: SERVER_ADDRESS,
+        browserName: 'viewer',
+      },
+      async ({ server, browser: viewers, seller }) => {
+        for (const run of opt.runs as Array<'clean' | 'impaired'>) {
+          results.push(await runOne(run, server, seller, viewers, path, camera?.file));
+        }
+      },
+    ));
   } finally {
-    await viewers.close();
-    await server.stop();
     await path.destroy();
     camera?.remove();
-    pages.remove();
   }
   const output = {
-    bench: 'uplink',
-    date: new Date().toISOString(),
-    command: `npx tsx bench/uplink/run.ts ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: machine(),
-    loadAverageBefore: loadBefore,
-    loadAverageAfter: loadAverage(),
-    machineBusyBeforePercent: busyBefore,
+    ...header,
     options: opt,
     camera:
       opt.camera === 'noisy' ? `ffmpeg lavfi ${NOISY_CAMERA}, looped` : 'Chromium fake device',
@@ -409,10 +376,7 @@ async function main() {
       rows.map(([name, get]) => [name, ...results.map((r) => cell(get(r)))]),
     )}`,
   );
-  console.error(
-    `load average before ${loadBefore.join(' ')}, after ${output.loadAverageAfter.join(' ')}; ` +
-      `machine busy before ${busyBefore} %; niceness ${output.machine.niceness}`,
-  );
+  console.error(loadLine(header));
 }
 
 main().catch((err: unknown) => {
