@@ -59,6 +59,7 @@ export async function buildApp(
     ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 })
     : null;
   app.addHook('onClose', async () => {
+    await services.webhooks.stop();
     await jobs.stop();
     await rtmp?.close();
     await media.close();
@@ -82,6 +83,8 @@ export async function buildApp(
   regionIndex();
   // Every queue is defined by now (services define theirs); work starts once the app is ready.
   app.addHook('onReady', () => jobs.start());
+  // The webhook dispatcher sends its deliveries as jobs: it starts once the queue has.
+  app.addHook('onReady', async () => services.webhooks.start(app.log));
   const realtime = await createRealtime({ config, redis, services, events, log: app.log });
   const media = createMedia({
     config,

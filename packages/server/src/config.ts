@@ -59,6 +59,7 @@ const schema = {
     WEBHOOK_ALLOW_PRIVATE_TARGETS: { type: 'boolean' },
     WEBHOOK_RETRY_LIMIT: { type: 'integer', minimum: 0, maximum: 20, default: 12 },
     WEBHOOK_RETRY_DELAY_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 5 },
+    WEBHOOK_KEEP_DAYS: { type: 'integer', minimum: 1, maximum: 3650, default: 30 },
   },
 } as const;
 
@@ -104,6 +105,7 @@ interface RawEnv {
   WEBHOOK_ALLOW_PRIVATE_TARGETS?: boolean;
   WEBHOOK_RETRY_LIMIT: number;
   WEBHOOK_RETRY_DELAY_SECONDS: number;
+  WEBHOOK_KEEP_DAYS: number;
 }
 
 export interface RateLimits {
@@ -180,6 +182,11 @@ export interface CommerceConfig {
    * doubled each time, with jitter). Undefined: 12 retries from 5 s, about 11 hours in all.
    */
   webhookRetries?: { limit: number; delaySeconds: number };
+  /**
+   * Webhook events, their deliveries and attempts are deleted this many days after the event,
+   * once nothing of them is still being delivered. Undefined: 30.
+   */
+  webhookKeepDays?: number;
 }
 
 export const DEFAULT_COMMERCE: CommerceConfig = Object.freeze({
@@ -297,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         limit: raw.WEBHOOK_RETRY_LIMIT,
         delaySeconds: raw.WEBHOOK_RETRY_DELAY_SECONDS,
       },
+      webhookKeepDays: raw.WEBHOOK_KEEP_DAYS,
     }),
     webDistDir: raw.WEB_DIST_DIR ? path.resolve(raw.WEB_DIST_DIR) : defaultWebDist,
     serveWeb: raw.NODE_ENV === 'production',

@@ -290,6 +290,34 @@ export function webhooksRepo(db: Db) {
     },
 
     /**
+     * Deletes up to `limit` events older than `olderThanDays` that were dispatched and have no
+     * delivery still pending; their deliveries and attempts go with them (foreign keys cascade).
+     * Returns how many events went.
+     */
+    async pruneEvents(olderThanDays: number, limit: number): Promise<number> {
+      const rows = await db
+        .delete(webhookEvents)
+        .where(
+          inArray(
+            webhookEvents.id,
+            db
+              .select({ id: webhookEvents.id })
+              .from(webhookEvents)
+              .where(
+                and(
+                  sql`${webhookEvents.createdAt} < now() - make_interval(days => ${olderThanDays})`,
+                  sql`${webhookEvents.dispatchedAt} is not null`,
+                  sql`not exists (select 1 from ${webhookDeliveries} d where d.event_id = ${webhookEvents.id} and d.status = 'pending')`,
+                ),
+              )
+              .limit(limit),
+          ),
+        )
+        .returning({ id: webhookEvents.id });
+      return rows.length;
+    },
+
+    /**
      * Pending deliveries older than `olderThanSeconds` with no job waiting or running for them
      * in `queue`: the process died between committing them and queueing their job, or while
      * running the last attempt. Reads pg-boss's job table, which lives in the same database.

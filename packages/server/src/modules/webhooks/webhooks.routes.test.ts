@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookEvents } from '../../db/schema/index.ts';
+import {
+  webhookAttempts,
+  webhookDeliveries,
+  webhookEvents,
+  webhookSubscriptions,
+} from '../../db/schema/index.ts';
 import {
   createLive,
   createProduct,
@@ -501,5 +506,63 @@ describe('webhooks in production', () => {
       payload: { url: 'https://93.184.215.14/hooks', events: ['order.paid'] },
     });
     expect(ok.statusCode).toBe(201);
+  });
+});
+
+describe('webhook retention', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ commerce: { ...testConfig().commerce!, webhookKeepDays: 30 } });
+  });
+  afterAll(async () => t.close());
+
+  it('deletes events past the retention with their log, but not those still being delivered', async () => {
+    const { db } = t.app.database;
+    const { shop } = await sellerWithShop(t.app);
+    const shopId = shop.id;
+    const [subscription] = await db
+      .insert(webhookSubscriptions)
+      .values({ shopId, url: 'https://erp.example.com/hook', events: ['order.paid'], secret: 'x' })
+      .returning();
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000);
+    const event = async (id: string, at: Date, status: 'pending' | 'succeeded' | null) => {
+      await db.insert(webhookEvents).values({
+        id,
+        shopId,
+        type: 'order.paid',
+        payload: { type: 'order.paid', timestamp: at.toISOString(), data: {} },
+        createdAt: at,
+        dispatchedAt: status === null ? null : at,
+      });
+      if (status === null) return;
+      const [delivery] = await db
+        .insert(webhookDeliveries)
+        .values({ subscriptionId: subscription!.id, eventId: id, status, createdAt: at })
+        .returning();
+      await db.insert(webhookAttempts).values({ deliveryId: delivery!.id, durationMs: 5, at });
+    };
+    await event('msg_old_done', daysAgo(40), 'succeeded');
+    await event('msg_old_pending', daysAgo(40), 'pending');
+    await event('msg_old_undispatched', daysAgo(40), null);
+    await event('msg_recent_done', daysAgo(10), 'succeeded');
+
+    expect(await t.app.services.webhooks.prune()).toBe(1);
+    const left = await db
+      .select({ id: webhookEvents.id })
+      .from(webhookEvents)
+      .where(eq(webhookEvents.shopId, shopId));
+    expect(left.map((e) => e.id).sort()).toEqual([
+      'msg_old_pending',
+      'msg_old_undispatched',
+      'msg_recent_done',
+    ]);
+    // The pruned event's delivery and attempt went with it.
+    const deliveries = await db
+      .select({ eventId: webhookDeliveries.eventId })
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.subscriptionId, subscription!.id));
+    expect(deliveries.map((d) => d.eventId).sort()).toEqual(['msg_old_pending', 'msg_recent_done']);
+    expect(await db.select().from(webhookAttempts)).toHaveLength(2);
+    expect(await t.app.services.webhooks.prune()).toBe(0);
   });
 });

@@ -28,10 +28,6 @@ export function webhooksRoutes(
   // Writes that make the server call out (or mint secrets) share the order-placing budget.
   const writes = { rateLimit: { max: config.rateLimits.ordersPerMinute, timeWindow: 60_000 } };
 
-  // The dispatcher needs the job queue, which starts when the app is ready (app.ts).
-  app.addHook('onReady', async () => webhooks.start(app.log));
-  app.addHook('onClose', async () => webhooks.stop());
-
   api.post(
     '/shop/webhooks',
     {

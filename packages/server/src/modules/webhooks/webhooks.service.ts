@@ -31,6 +31,9 @@ const DISPATCH_BATCH = 100;
  */
 const ORPHAN_AFTER_SECONDS = 120;
 const RECOVER_EVERY_SECONDS = 30;
+/** Old events (and their delivery log) are deleted at start and then once an hour. */
+const PRUNE_EVERY_SECONDS = 3_600;
+const PRUNE_BATCH = 1_000;
 const ATTEMPTS_SHOWN = 50;
 
 export interface SubscriptionView {
@@ -229,6 +232,20 @@ export function createWebhooksService(deps: {
     }
   }
 
+  /**
+   * Deletes the events older than the retention (`webhookKeepDays`, 30 by default) that are
+   * fully delivered or given up, with their deliveries and attempts, a thousand at a time.
+   */
+  async function prune(): Promise<number> {
+    const days = commerce.webhookKeepDays ?? 30;
+    let total = 0;
+    for (;;) {
+      const n = await repo.pruneEvents(days, PRUNE_BATCH);
+      total += n;
+      if (n < PRUNE_BATCH) return total;
+    }
+  }
+
   /** Queues a job again for each delivery that should have one and has none. */
   async function recover(olderThanSeconds = ORPHAN_AFTER_SECONDS): Promise<number> {
     const ids = await repo.orphanedDeliveries(DELIVER_QUEUE, olderThanSeconds, 500);
@@ -242,6 +259,17 @@ export function createWebhooksService(deps: {
   let log: Log = { error: () => {} };
   const timers: NodeJS.Timeout[] = [];
   const unsubscribe: Array<() => void> = [];
+
+  /** Recovery and pruning in flight: `stop` waits for them. */
+  const chores = new Set<Promise<void>>();
+  function inBackground(what: string, chore: () => Promise<unknown>): void {
+    if (stopped) return;
+    const done: Promise<void> = chore()
+      .then(() => undefined)
+      .catch((err: unknown) => log.error({ err }, `webhook ${what} failed`))
+      .finally(() => chores.delete(done));
+    chores.add(done);
+  }
 
   /** Runs the dispatcher now, or once more right after the run in progress. */
   function nudge(): void {
@@ -393,6 +421,7 @@ export function createWebhooksService(deps: {
     /** Dispatches the outbox now (tests; the running dispatcher does it by itself). */
     dispatch,
     recover,
+    prune,
 
     /**
      * Starts the dispatcher: right after every committed change that writes the outbox, and
@@ -407,20 +436,19 @@ export function createWebhooksService(deps: {
         unsubscribe.push(events.on(name, nudge));
       timers.push(setInterval(nudge, commerce.jobsPollSeconds * 1000));
       timers.push(
-        setInterval(() => {
-          if (!stopped)
-            recover().catch((err: unknown) => log.error({ err }, 'webhook recovery failed'));
-        }, RECOVER_EVERY_SECONDS * 1000),
+        setInterval(() => inBackground('recovery', recover), RECOVER_EVERY_SECONDS * 1000),
       );
+      timers.push(setInterval(() => inBackground('pruning', prune), PRUNE_EVERY_SECONDS * 1000));
       nudge();
-      recover().catch((err: unknown) => log.error({ err }, 'webhook recovery failed'));
+      inBackground('recovery', recover);
+      inBackground('pruning', prune);
     },
 
     async stop(): Promise<void> {
       stopped = true;
       timers.splice(0).forEach(clearInterval);
       unsubscribe.splice(0).forEach((off) => off());
-      await running;
+      await Promise.all([running, ...chores]);
     },
   };
 }
