@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useLocation } from 'wouter';
+import { Link } from 'wouter';
 import { api, ApiError } from '../../api/client.ts';
 import type { OfferClaimResult, OfferView, Order } from '../../api/types.ts';
 import { useSession } from '../../app/session.tsx';
@@ -13,7 +13,11 @@ import { formatMoney } from '../../lib/money.ts';
 import {
   ADDRESS_FIELDS,
   AddressSection,
+  CheckoutSheet,
+  OrderPlaced,
   PaymentChoice,
+  QuantityStepper,
+  SignInFirst,
   usePaymentMethod,
   useShippingAddress,
 } from '../orders/checkout-fields.tsx';
@@ -46,7 +50,6 @@ export function FlashSheet({
 }) {
   const { t, i18n } = useTranslation();
   const { user } = useSession();
-  const [location] = useLocation();
   const errorText = useErrorText();
   const addressState = useShippingAddress();
   const [payment, setPayment, rememberPayment] = usePaymentMethod();
@@ -63,13 +66,6 @@ export function FlashSheet({
   const max = claimable(offer);
   const quantity = Math.max(1, Math.min(wanted, max || 1));
   const coupons = useCouponChoice(user ? offer.shopId : undefined, offer.price * quantity);
-
-  useEffect(() => {
-    sheetRef.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [onClose]);
 
   async function grab() {
     if (inFlight.current) return;
@@ -115,18 +111,7 @@ export function FlashSheet({
 
   let content;
   if (!user) {
-    content = (
-      <div className="sheet-body">
-        <p>{t('flash.sheet.signInFirst')}</p>
-        <Link
-          href={`/signin?next=${encodeURIComponent(location)}`}
-          className="btn btn-primary btn-block"
-          data-testid="flash-signin"
-        >
-          {t('auth.signIn')}
-        </Link>
-      </div>
-    );
+    content = <SignInFirst message={t('flash.sheet.signInFirst')} testId="flash-signin" />;
   } else if (result) {
     content = (
       <GotIt order={result} serverNow={serverNow} unit={offer.product.unit} onClose={onClose} />
@@ -160,37 +145,14 @@ export function FlashSheet({
           </div>
         </div>
 
-        <div className="stepper-row">
-          <span id="flash-qty-label">{t('buy.quantity')}</span>
-          <div className="stepper" role="group" aria-labelledby="flash-qty-label">
-            <button
-              type="button"
-              aria-label={t('buy.less')}
-              data-testid="flash-qty-minus"
-              disabled={quantity <= 1}
-              onClick={() => setWanted(Math.max(1, quantity - 1))}
-            >
-              −
-            </button>
-            <input
-              inputMode="numeric"
-              aria-label={t('buy.quantity')}
-              data-testid="flash-qty"
-              value={quantity}
-              readOnly
-            />
-            <button
-              type="button"
-              aria-label={t('buy.more')}
-              data-testid="flash-qty-plus"
-              disabled={quantity >= max}
-              onClick={() => setWanted(Math.min(max, quantity + 1))}
-            >
-              +
-            </button>
-          </div>
-          <span className="muted">{offer.product.unit}</span>
-        </div>
+        <QuantityStepper
+          id="flash-qty-label"
+          quantity={quantity}
+          max={max}
+          unit={offer.product.unit}
+          testIds={{ minus: 'flash-qty-minus', input: 'flash-qty', plus: 'flash-qty-plus' }}
+          onChange={setWanted}
+        />
 
         <AddressSection state={addressState} error={error} />
         <PaymentChoice
@@ -263,33 +225,14 @@ export function FlashSheet({
   }
 
   return (
-    <div className="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div
-        className="sheet"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="flash-sheet-title"
-        data-testid="flash-sheet"
-        tabIndex={-1}
-        ref={sheetRef}
-      >
-        <header className="sheet-header">
-          <h2 id="flash-sheet-title">
-            {result ? t('flash.sheet.gotItTitle') : `⚡ ${t('flash.sheet.title')}`}
-          </h2>
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={t('common.close')}
-            data-testid="flash-close"
-            onClick={onClose}
-          >
-            ✕
-          </button>
-        </header>
-        {content}
-      </div>
-    </div>
+    <CheckoutSheet
+      testId="flash"
+      title={result ? t('flash.sheet.gotItTitle') : `⚡ ${t('flash.sheet.title')}`}
+      sheetRef={sheetRef}
+      onClose={onClose}
+    >
+      {content}
+    </CheckoutSheet>
   );
 }
 
@@ -312,11 +255,12 @@ function GotIt({
   const waitingPay = order.status === 'placed' && order.paymentMethod !== 'cod';
   const payUrl = order.payment?.status === 'pending' ? order.payment.payUrl : null;
   return (
-    <div className="sheet-body buy-success" data-testid="flash-got-it" role="status">
-      <p className="success-mark" aria-hidden="true">
-        ✓
-      </p>
-      <h3>{t('flash.sheet.gotIt', { n: quantity, unit })}</h3>
+    <OrderPlaced
+      orderId={order.id}
+      title={t('flash.sheet.gotIt', { n: quantity, unit })}
+      testIds={{ box: 'flash-got-it', orderLink: 'flash-order-link', done: 'flash-done' }}
+      onClose={onClose}
+    >
       {waitingPay ? (
         holdMs !== null && holdMs <= 0 ? (
           <p className="flash-refused" data-testid="flash-hold-over">
@@ -342,16 +286,6 @@ function GotIt({
           {t('order.payNow')}
         </Link>
       )}
-      <Link
-        href={`/orders/${order.id}`}
-        className="btn btn-secondary btn-block"
-        data-testid="flash-order-link"
-      >
-        {t('buy.seeOrder')}
-      </Link>
-      <Button variant="ghost" block onClick={onClose} data-testid="flash-done">
-        {t('buy.keepWatching')}
-      </Button>
-    </div>
+    </OrderPlaced>
   );
 }

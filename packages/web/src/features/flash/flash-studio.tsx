@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'wouter';
 import { api } from '../../api/client.ts';
@@ -231,6 +231,10 @@ function durationLabel(seconds: number, t: TFunction): string {
   return t('flash.studio.hours', { count: seconds / 3600 });
 }
 
+function startLabel(minutes: number, t: TFunction): string {
+  return minutes === 0 ? t('flash.studio.startNow') : t('flash.studio.startIn', { count: minutes });
+}
+
 function startsAtFor(minutes: number): string | undefined {
   return minutes > 0 ? new Date(Date.now() + minutes * 60_000).toISOString() : undefined;
 }
@@ -239,6 +243,155 @@ function positiveInt(text: string): number | null {
   if (!/^\d{1,6}$/.test(text.trim())) return null;
   const n = Number(text.trim());
   return n >= 1 ? n : null;
+}
+
+/** A select of numbers (minutes, seconds, hours), each shown as `label` words it. */
+function NumberSelect({
+  label,
+  value,
+  options,
+  optionLabel,
+  error,
+  hint,
+  testId,
+  onChange,
+}: {
+  label: string;
+  value: number;
+  options: readonly number[];
+  optionLabel: (n: number) => string;
+  error?: string;
+  hint?: string;
+  testId?: string;
+  onChange: (n: number) => void;
+}) {
+  return (
+    <SelectField
+      label={label}
+      data-testid={testId}
+      value={value}
+      error={error}
+      hint={hint}
+      onChange={(e) => onChange(Number(e.target.value))}
+    >
+      {options.map((n) => (
+        <option key={n} value={n}>
+          {optionLabel(n)}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
+
+/** A number typed in: an amount in yuan (`decimal`) or a count. */
+function NumberInput({
+  label,
+  testId,
+  decimal = false,
+  value,
+  error,
+  hint,
+  placeholder,
+  onChange,
+}: {
+  label: string;
+  testId: string;
+  decimal?: boolean;
+  value: string;
+  error?: string;
+  hint?: string;
+  placeholder?: string;
+  onChange: (text: string) => void;
+}) {
+  return (
+    <TextField
+      label={label}
+      inputMode={decimal ? 'decimal' : 'numeric'}
+      data-testid={testId}
+      placeholder={placeholder}
+      value={value}
+      error={error}
+      hint={hint}
+      onChange={(e) => onChange(e.target.value)}
+    />
+  );
+}
+
+/** What both forms keep while they are filled in and sent. */
+function useFlashForm() {
+  const fieldError = useFieldError();
+  const [local, setLocal] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  return {
+    busy,
+    error,
+    /** The form's own problems first, then what the server said about the field. */
+    fe: (field: string) => local[field] ?? fieldError(error, field),
+    /** Shows `problems` and tells whether there were none. */
+    check(problems: Record<string, string>): boolean {
+      setLocal(problems);
+      return Object.keys(problems).length === 0;
+    },
+    async send(request: () => Promise<void>) {
+      setBusy(true);
+      setError(null);
+      try {
+        await request();
+      } catch (err) {
+        setError(err);
+      } finally {
+        setBusy(false);
+      }
+    },
+  };
+}
+
+/**
+ * The frame of a studio form: its title, fields, the server's error, cancel and submit
+ * (`<testId>-form`, `-error` and `-submit` for the browser tests).
+ */
+function FlashForm({
+  form,
+  testId,
+  title,
+  submitLabel,
+  onSubmit,
+  onCancel,
+  children,
+}: {
+  form: ReturnType<typeof useFlashForm>;
+  testId: string;
+  title: ReactNode;
+  submitLabel: string;
+  onSubmit: () => Promise<void>;
+  onCancel: () => void;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <form
+      className="card form"
+      data-testid={`${testId}-form`}
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onSubmit();
+      }}
+    >
+      <h3>{title}</h3>
+      {children}
+      <ErrorNote error={form.error} testId={`${testId}-error`} />
+      <div className="flash-row">
+        <Button variant="ghost" onClick={onCancel}>
+          {t('flash.studio.cancel')}
+        </Button>
+        <Button type="submit" busy={form.busy} data-testid={`${testId}-submit`}>
+          {submitLabel}
+        </Button>
+      </div>
+    </form>
+  );
 }
 
 function OfferForm({
@@ -251,7 +404,8 @@ function OfferForm({
   onDone: () => void;
 }) {
   const { t } = useTranslation();
-  const fieldError = useFieldError();
+  const form = useFlashForm();
+  const { fe } = form;
   const first = live.products[0];
   const [productId, setProductId] = useState(first?.id ?? '');
   const product = live.products.find((p) => p.id === productId) ?? first;
@@ -263,9 +417,6 @@ function OfferForm({
   const [startIn, setStartIn] = useState(0);
   const [duration, setDuration] = useState(300);
   const [hold, setHold] = useState(5);
-  const [local, setLocal] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
 
   async function submit() {
     const problems: Record<string, string> = {};
@@ -277,11 +428,8 @@ function OfferForm({
     else if (product && q > product.stock)
       problems.quantity = t('flash.studio.hintStock', { n: product.stock, unit: product.unit });
     if (l === null || (q !== null && l > q)) problems.perBuyerLimit = t('flash.studio.hintLimit');
-    setLocal(problems);
-    if (Object.keys(problems).length > 0 || fen === null || q === null || l === null) return;
-    setBusy(true);
-    setError(null);
-    try {
+    if (!form.check(problems) || fen === null || q === null || l === null) return;
+    await form.send(async () => {
       const startsAt = startsAtFor(startIn);
       const { offer } = await api.post<{ offer: OfferView }>(`/lives/${live.id}/offers`, {
         productId,
@@ -294,25 +442,18 @@ function OfferForm({
       });
       dispatch({ type: 'offer-updated', offer });
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
-  const fe = (f: string) => local[f] ?? fieldError(error, f);
   return (
-    <form
-      className="card form"
-      data-testid="flash-offer-form"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
+    <FlashForm
+      form={form}
+      testId="flash-offer"
+      title={<>⚡ {t('flash.studio.newOffer')}</>}
+      submitLabel={startIn === 0 ? t('flash.studio.openNow') : t('flash.studio.schedule')}
+      onSubmit={submit}
+      onCancel={onDone}
     >
-      <h3>⚡ {t('flash.studio.newOffer')}</h3>
       <SelectField
         label={t('flash.studio.product')}
         data-testid="flash-offer-product"
@@ -328,10 +469,10 @@ function OfferForm({
         ))}
       </SelectField>
       <div className="flash-row">
-        <TextField
+        <NumberInput
           label={t('flash.studio.price')}
-          inputMode="decimal"
-          data-testid="flash-offer-price"
+          testId="flash-offer-price"
+          decimal
           value={price}
           error={fe('price')}
           hint={
@@ -339,79 +480,56 @@ function OfferForm({
               ? t('flash.studio.usualPrice', { price: formatMoney(product.price) })
               : undefined
           }
-          onChange={(e) => setPrice(e.target.value)}
+          onChange={setPrice}
         />
-        <TextField
+        <NumberInput
           label={t('flash.studio.quantity')}
-          inputMode="numeric"
-          data-testid="flash-offer-quantity"
+          testId="flash-offer-quantity"
           value={quantity}
           error={fe('quantity')}
-          onChange={(e) => setQuantity(e.target.value)}
+          onChange={setQuantity}
         />
       </div>
       <div className="flash-row">
-        <TextField
+        <NumberInput
           label={t('flash.studio.limit')}
-          inputMode="numeric"
-          data-testid="flash-offer-limit"
+          testId="flash-offer-limit"
           value={limit}
           error={fe('perBuyerLimit')}
-          onChange={(e) => setLimit(e.target.value)}
+          onChange={setLimit}
         />
-        <SelectField
+        <NumberSelect
           label={t('flash.studio.start')}
-          data-testid="flash-offer-start"
+          testId="flash-offer-start"
           value={startIn}
+          options={START_IN_MINUTES}
+          optionLabel={(m) => startLabel(m, t)}
           error={fe('startsAt')}
-          onChange={(e) => setStartIn(Number(e.target.value))}
-        >
-          {START_IN_MINUTES.map((m) => (
-            <option key={m} value={m}>
-              {m === 0 ? t('flash.studio.startNow') : t('flash.studio.startIn', { count: m })}
-            </option>
-          ))}
-        </SelectField>
+          onChange={setStartIn}
+        />
       </div>
       <div className="flash-row">
-        <SelectField
+        <NumberSelect
           label={t('flash.studio.duration')}
-          data-testid="flash-offer-duration"
+          testId="flash-offer-duration"
           value={duration}
+          options={OFFER_DURATIONS}
+          optionLabel={(seconds) => durationLabel(seconds, t)}
           error={fe('durationSeconds')}
-          onChange={(e) => setDuration(Number(e.target.value))}
-        >
-          {OFFER_DURATIONS.map((s) => (
-            <option key={s} value={s}>
-              {durationLabel(s, t)}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField
+          onChange={setDuration}
+        />
+        <NumberSelect
           label={t('flash.studio.hold')}
-          data-testid="flash-offer-hold"
+          testId="flash-offer-hold"
           value={hold}
+          options={HOLD_MINUTES}
+          optionLabel={(m) => t('flash.studio.minutes', { count: m })}
           error={fe('holdSeconds')}
           hint={t('flash.studio.holdHint')}
-          onChange={(e) => setHold(Number(e.target.value))}
-        >
-          {HOLD_MINUTES.map((m) => (
-            <option key={m} value={m}>
-              {t('flash.studio.minutes', { count: m })}
-            </option>
-          ))}
-        </SelectField>
+          onChange={setHold}
+        />
       </div>
-      <ErrorNote error={error} testId="flash-offer-error" />
-      <div className="flash-row">
-        <Button variant="ghost" onClick={onDone}>
-          {t('flash.studio.cancel')}
-        </Button>
-        <Button type="submit" busy={busy} data-testid="flash-offer-submit">
-          {startIn === 0 ? t('flash.studio.openNow') : t('flash.studio.schedule')}
-        </Button>
-      </div>
-    </form>
+    </FlashForm>
   );
 }
 
@@ -425,16 +543,14 @@ function CouponForm({
   onDone: () => void;
 }) {
   const { t } = useTranslation();
-  const fieldError = useFieldError();
+  const form = useFlashForm();
+  const { fe } = form;
   const [discount, setDiscount] = useState('5');
   const [minSpend, setMinSpend] = useState('');
   const [quota, setQuota] = useState('50');
   const [startIn, setStartIn] = useState(0);
   const [duration, setDuration] = useState(600);
   const [usable, setUsable] = useState(72);
-  const [local, setLocal] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
 
   async function submit() {
     const problems: Record<string, string> = {};
@@ -444,11 +560,8 @@ function CouponForm({
     if (off === null || off <= 0) problems.discount = t('flash.studio.hintPrice');
     if (min === null) problems.minSpend = t('flash.studio.hintPrice');
     if (q === null) problems.quota = t('flash.studio.hintQuantity');
-    setLocal(problems);
-    if (Object.keys(problems).length > 0 || off === null || min === null || q === null) return;
-    setBusy(true);
-    setError(null);
-    try {
+    if (!form.check(problems) || off === null || min === null || q === null) return;
+    await form.send(async () => {
       const startsAt = startsAtFor(startIn);
       const { coupon } = await api.post<{ coupon: CouponView }>(`/lives/${live.id}/coupons`, {
         discount: off,
@@ -460,103 +573,76 @@ function CouponForm({
       });
       dispatch({ type: 'coupon-updated', coupon });
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
-  const fe = (f: string) => local[f] ?? fieldError(error, f);
   return (
-    <form
-      className="card form"
-      data-testid="flash-coupon-form"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
+    <FlashForm
+      form={form}
+      testId="flash-coupon"
+      title={t('flash.studio.newCoupon')}
+      submitLabel={t('flash.studio.createCoupon')}
+      onSubmit={submit}
+      onCancel={onDone}
     >
-      <h3>{t('flash.studio.newCoupon')}</h3>
       <div className="flash-row">
-        <TextField
+        <NumberInput
           label={t('flash.studio.discount')}
-          inputMode="decimal"
-          data-testid="flash-coupon-discount"
+          testId="flash-coupon-discount"
+          decimal
           value={discount}
           error={fe('discount')}
-          onChange={(e) => setDiscount(e.target.value)}
+          onChange={setDiscount}
         />
-        <TextField
+        <NumberInput
           label={t('flash.studio.minSpend')}
-          inputMode="decimal"
-          data-testid="flash-coupon-min"
+          testId="flash-coupon-min"
+          decimal
           placeholder={t('flash.coupon.noMinimum')}
           value={minSpend}
           error={fe('minSpend')}
-          onChange={(e) => setMinSpend(e.target.value)}
+          onChange={setMinSpend}
         />
       </div>
       <div className="flash-row">
-        <TextField
+        <NumberInput
           label={t('flash.studio.quota')}
-          inputMode="numeric"
-          data-testid="flash-coupon-quota"
+          testId="flash-coupon-quota"
           value={quota}
           error={fe('quota')}
-          onChange={(e) => setQuota(e.target.value)}
+          onChange={setQuota}
         />
-        <SelectField
+        <NumberSelect
           label={t('flash.studio.start')}
           value={startIn}
+          options={START_IN_MINUTES}
+          optionLabel={(m) => startLabel(m, t)}
           error={fe('startsAt')}
-          onChange={(e) => setStartIn(Number(e.target.value))}
-        >
-          {START_IN_MINUTES.map((m) => (
-            <option key={m} value={m}>
-              {m === 0 ? t('flash.studio.startNow') : t('flash.studio.startIn', { count: m })}
-            </option>
-          ))}
-        </SelectField>
+          onChange={setStartIn}
+        />
       </div>
       <div className="flash-row">
-        <SelectField
+        <NumberSelect
           label={t('flash.studio.claimFor')}
           value={duration}
+          options={COUPON_DURATIONS}
+          optionLabel={(seconds) => durationLabel(seconds, t)}
           error={fe('durationSeconds')}
-          onChange={(e) => setDuration(Number(e.target.value))}
-        >
-          {COUPON_DURATIONS.map((s) => (
-            <option key={s} value={s}>
-              {durationLabel(s, t)}
-            </option>
-          ))}
-        </SelectField>
-        <SelectField
+          onChange={setDuration}
+        />
+        <NumberSelect
           label={t('flash.studio.usableFor')}
           value={usable}
+          options={USABLE_HOURS}
+          optionLabel={(h) =>
+            h % 24 === 0
+              ? t('flash.studio.days', { count: h / 24 })
+              : t('flash.studio.hours', { count: h })
+          }
           error={fe('usableHours')}
-          onChange={(e) => setUsable(Number(e.target.value))}
-        >
-          {USABLE_HOURS.map((h) => (
-            <option key={h} value={h}>
-              {h % 24 === 0
-                ? t('flash.studio.days', { count: h / 24 })
-                : t('flash.studio.hours', { count: h })}
-            </option>
-          ))}
-        </SelectField>
+          onChange={setUsable}
+        />
       </div>
-      <ErrorNote error={error} testId="flash-coupon-error" />
-      <div className="flash-row">
-        <Button variant="ghost" onClick={onDone}>
-          {t('flash.studio.cancel')}
-        </Button>
-        <Button type="submit" busy={busy} data-testid="flash-coupon-submit">
-          {t('flash.studio.createCoupon')}
-        </Button>
-      </div>
-    </form>
+    </FlashForm>
   );
 }

@@ -1,5 +1,5 @@
 import { LIMITS, type PinnedProductCard } from '@cunbo/shared';
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'wouter';
 import { api, ApiError } from '../../api/client.ts';
@@ -15,7 +15,11 @@ import { CouponChoice, useCouponChoice } from '../flash/coupon-choice.tsx';
 import {
   ADDRESS_FIELDS,
   AddressSection,
+  CheckoutSheet,
+  OrderPlaced,
   PaymentChoice,
+  QuantityStepper,
+  SignInFirst,
   usePaymentMethod,
   useShippingAddress,
 } from './checkout-fields.tsx';
@@ -44,7 +48,7 @@ export function BuySheet({
 }) {
   const { t } = useTranslation();
   const { user } = useSession();
-  const [location, navigate] = useLocation();
+  const [, navigate] = useLocation();
   const errorText = useErrorText();
   const [idempotencyKey, setIdempotencyKey] = useState(() => newUuid());
   const addressState = useShippingAddress();
@@ -63,13 +67,6 @@ export function BuySheet({
     Math.min(product.stock, LIMITS.quantityMax, available ?? Infinity),
   );
   const quantity = Math.max(1, Math.min(wanted, maxQuantity));
-
-  useEffect(() => {
-    sheetRef.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [onClose]);
 
   const soldOut = maxQuantity <= 0;
   const coupons = useCouponChoice(user ? shopId : undefined, product.price * quantity);
@@ -121,25 +118,15 @@ export function BuySheet({
 
   let content;
   if (!user) {
-    content = (
-      <div className="sheet-body">
-        <p>{t('buy.signInFirst')}</p>
-        <Link
-          href={`/signin?next=${encodeURIComponent(location)}`}
-          className="btn btn-primary btn-block"
-          data-testid="buy-signin"
-        >
-          {t('auth.signIn')}
-        </Link>
-      </div>
-    );
+    content = <SignInFirst message={t('buy.signInFirst')} testId="buy-signin" />;
   } else if (placed) {
     content = (
-      <div className="sheet-body buy-success" data-testid="buy-success" role="status">
-        <p className="success-mark" aria-hidden="true">
-          ✓
-        </p>
-        <h3>{t('buy.placed')}</h3>
+      <OrderPlaced
+        orderId={placed.id}
+        title={t('buy.placed')}
+        testIds={{ box: 'buy-success', orderLink: 'buy-order-link', done: 'buy-done' }}
+        onClose={onClose}
+      >
         <p>
           {placed.paymentMethod === 'cod'
             ? t('buy.placedCod', { total: formatMoney(placed.total, placed.currency) })
@@ -154,17 +141,7 @@ export function BuySheet({
             {t('order.payNow')}
           </Link>
         )}
-        <Link
-          href={`/orders/${placed.id}`}
-          className="btn btn-secondary btn-block"
-          data-testid="buy-order-link"
-        >
-          {t('buy.seeOrder')}
-        </Link>
-        <Button variant="ghost" block onClick={onClose} data-testid="buy-done">
-          {t('buy.keepWatching')}
-        </Button>
-      </div>
+      </OrderPlaced>
     );
   } else {
     content = (
@@ -195,41 +172,19 @@ export function BuySheet({
           </div>
         </div>
 
-        <div className="stepper-row">
-          <span id="qty-label">{t('buy.quantity')}</span>
-          <div className="stepper" role="group" aria-labelledby="qty-label">
-            <button
-              type="button"
-              aria-label={t('buy.less')}
-              data-testid="qty-minus"
-              disabled={quantity <= 1 || soldOut}
-              onClick={() => setQuantity(Math.max(1, quantity - 1))}
-            >
-              −
-            </button>
-            <input
-              inputMode="numeric"
-              aria-label={t('buy.quantity')}
-              data-testid="qty-input"
-              value={quantity}
-              disabled={soldOut}
-              onChange={(e) => {
-                const n = Number.parseInt(e.target.value.replace(/\D/g, ''), 10);
-                setQuantity(Number.isFinite(n) ? Math.max(1, Math.min(maxQuantity || 1, n)) : 1);
-              }}
-            />
-            <button
-              type="button"
-              aria-label={t('buy.more')}
-              data-testid="qty-plus"
-              disabled={quantity >= maxQuantity || soldOut}
-              onClick={() => setQuantity(Math.min(maxQuantity, quantity + 1))}
-            >
-              +
-            </button>
-          </div>
-          <span className="muted">{product.unit}</span>
-        </div>
+        <QuantityStepper
+          id="qty-label"
+          quantity={quantity}
+          max={maxQuantity}
+          unit={product.unit}
+          disabled={soldOut}
+          testIds={{ minus: 'qty-minus', input: 'qty-input', plus: 'qty-plus' }}
+          onChange={setQuantity}
+          onType={(text) => {
+            const n = Number.parseInt(text.replace(/\D/g, ''), 10);
+            setQuantity(Number.isFinite(n) ? Math.max(1, Math.min(maxQuantity || 1, n)) : 1);
+          }}
+        />
 
         <AddressSection state={addressState} error={error} />
         <PaymentChoice value={payment} onChange={setPayment} />
@@ -260,30 +215,13 @@ export function BuySheet({
   }
 
   return (
-    <div className="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div
-        className="sheet"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="buy-sheet-title"
-        data-testid="buy-sheet"
-        tabIndex={-1}
-        ref={sheetRef}
-      >
-        <header className="sheet-header">
-          <h2 id="buy-sheet-title">{placed ? t('buy.doneTitle') : t('buy.title')}</h2>
-          <button
-            type="button"
-            className="icon-button"
-            aria-label={t('common.close')}
-            data-testid="buy-close"
-            onClick={onClose}
-          >
-            ✕
-          </button>
-        </header>
-        {content}
-      </div>
-    </div>
+    <CheckoutSheet
+      testId="buy"
+      title={placed ? t('buy.doneTitle') : t('buy.title')}
+      sheetRef={sheetRef}
+      onClose={onClose}
+    >
+      {content}
+    </CheckoutSheet>
   );
 }

@@ -1,6 +1,7 @@
 import { LIMITS } from '@cunbo/shared';
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, useLocation } from 'wouter';
 import type { PaymentMethod, RegionLevel } from '../../api/types.ts';
 import { useSession } from '../../app/session.tsx';
 import { useFieldError } from '../../components/error-text.ts';
@@ -16,8 +17,8 @@ import { isPlaceable } from '../regions/region-codes.ts';
 import { RegionPicker } from '../regions/region-picker.tsx';
 
 /**
- * The parts every checkout shares (the buy sheet, the flash-sale sheet): where to send it,
- * remembered from last time, and how to pay.
+ * The parts every checkout shares (the buy sheet, the flash-sale sheet): the sheet itself,
+ * "sign in first", how many, where to send it (remembered from last time) and how to pay.
  */
 export const ADDRESS_FIELDS = [
   'shippingAddress.name',
@@ -223,5 +224,175 @@ export function PaymentChoice({
         </span>
       </label>
     </fieldset>
+  );
+}
+
+/**
+ * The bottom sheet a checkout happens in: a dialog over the page with its title and a close
+ * button, focused when it opens; Escape or a tap beside it closes it. `testId` names it
+ * (`<testId>-sheet`, `<testId>-close`).
+ */
+export function CheckoutSheet({
+  testId,
+  title,
+  sheetRef,
+  onClose,
+  children,
+}: {
+  testId: string;
+  title: ReactNode;
+  sheetRef: RefObject<HTMLDivElement | null>;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  useEffect(() => {
+    sheetRef.current?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onClose, sheetRef]);
+  return (
+    <div className="sheet-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
+      <div
+        className="sheet"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={`${testId}-sheet-title`}
+        data-testid={`${testId}-sheet`}
+        tabIndex={-1}
+        ref={sheetRef}
+      >
+        <header className="sheet-header">
+          <h2 id={`${testId}-sheet-title`}>{title}</h2>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label={t('common.close')}
+            data-testid={`${testId}-close`}
+            onClick={onClose}
+          >
+            ✕
+          </button>
+        </header>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+/** For a visitor: why to sign in, and a link that comes back here afterwards. */
+export function SignInFirst({ message, testId }: { message: string; testId: string }) {
+  const { t } = useTranslation();
+  const [location] = useLocation();
+  return (
+    <div className="sheet-body">
+      <p>{message}</p>
+      <Link
+        href={`/signin?next=${encodeURIComponent(location)}`}
+        className="btn btn-primary btn-block"
+        data-testid={testId}
+      >
+        {t('auth.signIn')}
+      </Link>
+    </div>
+  );
+}
+
+/**
+ * How many: − and + within 1…`max`, and the number between them (typed in when `onType` is
+ * given, else read-only). `testIds` name the three parts for the browser tests.
+ */
+export function QuantityStepper({
+  id,
+  quantity,
+  max,
+  unit,
+  disabled = false,
+  testIds,
+  onChange,
+  onType,
+}: {
+  id: string;
+  quantity: number;
+  max: number;
+  unit: string;
+  disabled?: boolean;
+  testIds: { minus: string; input: string; plus: string };
+  onChange: (n: number) => void;
+  onType?: (text: string) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <div className="stepper-row">
+      <span id={id}>{t('buy.quantity')}</span>
+      <div className="stepper" role="group" aria-labelledby={id}>
+        <button
+          type="button"
+          aria-label={t('buy.less')}
+          data-testid={testIds.minus}
+          disabled={quantity <= 1 || disabled}
+          onClick={() => onChange(Math.max(1, quantity - 1))}
+        >
+          −
+        </button>
+        <input
+          inputMode="numeric"
+          aria-label={t('buy.quantity')}
+          data-testid={testIds.input}
+          value={quantity}
+          {...(onType ? { disabled, onChange: (e) => onType(e.target.value) } : { readOnly: true })}
+        />
+        <button
+          type="button"
+          aria-label={t('buy.more')}
+          data-testid={testIds.plus}
+          disabled={quantity >= max || disabled}
+          onClick={() => onChange(Math.min(max, quantity + 1))}
+        >
+          +
+        </button>
+      </div>
+      <span className="muted">{unit}</span>
+    </div>
+  );
+}
+
+/**
+ * The sheet once the order is placed: a check mark, `title`, what the checkout adds
+ * (`children`: the total, how to pay), the order's page, and back to the show.
+ */
+export function OrderPlaced({
+  orderId,
+  title,
+  testIds,
+  onClose,
+  children,
+}: {
+  orderId: string;
+  title: string;
+  testIds: { box: string; orderLink: string; done: string };
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <div className="sheet-body buy-success" data-testid={testIds.box} role="status">
+      <p className="success-mark" aria-hidden="true">
+        ✓
+      </p>
+      <h3>{title}</h3>
+      {children}
+      <Link
+        href={`/orders/${orderId}`}
+        className="btn btn-secondary btn-block"
+        data-testid={testIds.orderLink}
+      >
+        {t('buy.seeOrder')}
+      </Link>
+      <Button variant="ghost" block onClick={onClose} data-testid={testIds.done}>
+        {t('buy.keepWatching')}
+      </Button>
+    </div>
   );
 }
