@@ -75,6 +75,19 @@ describe('player state', () => {
     expect(s).toMatchObject({ transport: 'hls', phase: 'playing', firstFrameMs: 6500 });
   });
 
+  it('moves from HLS back to WebRTC without leaving the picture', () => {
+    const onHls = run([
+      { type: 'start', transport: 'webrtc', at: 0 },
+      { type: 'start', transport: 'hls', at: 100 },
+      { type: 'connected' },
+      { type: 'frames', at: 2000 },
+    ]);
+    const s = run([{ type: 'upgraded' }, { type: 'connected' }], onHls);
+    expect(s).toMatchObject({ transport: 'webrtc', phase: 'playing', firstFrameMs: 2000 });
+    // Only from HLS: a WebRTC player has nothing to upgrade.
+    expect(playerReducer(s, { type: 'upgraded' })).toBe(s);
+  });
+
   it('notices stalls and silence only where they mean something', () => {
     const playing = run([
       { type: 'start', transport: 'webrtc', at: 0 },

@@ -49,6 +49,11 @@ export type PlayerAction =
   | { type: 'quiet' }
   /** The connection dropped. */
   | { type: 'lost' }
+  /**
+   * Watching over HLS, a WebRTC session got through and plays now: same show, less delay.
+   * The picture does not go away for it.
+   */
+  | { type: 'upgraded' }
   /** Waiting before attempt `attempt`; `cannotConnect` when WebRTC never got through. */
   | { type: 'retry'; attempt: number; at: number | null; cannotConnect: boolean }
   | { type: 'stop' };
@@ -77,6 +82,8 @@ export function playerReducer(s: PlayerState, a: PlayerAction): PlayerState {
         firstFrameMs:
           s.firstFrameMs ?? (s.startedAt !== null ? Math.max(0, a.at - s.startedAt) : null),
       };
+    case 'upgraded':
+      return s.transport === 'hls' ? { ...s, transport: 'webrtc', attempt: 0, retryAt: null } : s;
     case 'stalled':
       return s.phase === 'playing' ? { ...s, phase: 'waiting' } : s;
     case 'quiet':

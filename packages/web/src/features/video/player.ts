@@ -9,6 +9,9 @@
  *   player on iPhone/iPad — else "can't connect, retrying" with backoff.
  * - A connection that drops: ICE restart on the same session, then a new session, with
  *   backoff. A picture that stays frozen while the host is on air: a new session.
+ * - Watching over HLS (seconds behind), WebRTC is tried again on the side: after the
+ *   Retry-After of a full node, later after a timeout, less often after each miss. Once the new
+ *   session delivers video, the player switches to it and HLS stops.
  */
 import type Hls from 'hls.js';
 import { reconnectDelay } from './backoff.ts';
@@ -35,6 +38,12 @@ const QUIET_MS = 4000;
 const FROZEN_WHILE_LIVE_MS = 5000;
 /** The longest wait between two attempts, whatever Retry-After says. */
 const MAX_WAIT_MS = 15_000;
+/** On HLS: the first WebRTC try after a timeout (after a full node: its Retry-After). */
+const UPGRADE_FIRST_MS = 60_000;
+const UPGRADE_MIN_MS = 3_000;
+const UPGRADE_MAX_MS = 300_000;
+/** A WebRTC try from HLS must deliver video within this, or it is dropped. */
+const UPGRADE_TIMEOUT_MS = 8_000;
 
 export interface PlayerSources {
   whep: string;
@@ -55,11 +64,14 @@ export class Player {
   private everConnected = false;
   private host: HostStream | null = null;
   private abort: AbortController | null = null;
-  private timers: { connect: Timer; grace: Timer; retry: Timer } = {
+  private timers: { connect: Timer; grace: Timer; retry: Timer; upgrade: Timer } = {
     connect: undefined,
     grace: undefined,
     retry: undefined,
+    upgrade: undefined,
   };
+  /** A WebRTC session tried while on HLS, until it plays or is dropped. */
+  private upgrade: { abort: AbortController; peer: SignalledPeer | null } | null = null;
   private frameTimer: ReturnType<typeof setInterval> | undefined;
   private lastFrames = -1;
   private lastTime = -1;
@@ -130,13 +142,15 @@ export class Player {
     clearTimeout(this.timers.connect);
     clearTimeout(this.timers.grace);
     clearTimeout(this.timers.retry);
-    this.timers = { connect: undefined, grace: undefined, retry: undefined };
+    clearTimeout(this.timers.upgrade);
+    this.timers = { connect: undefined, grace: undefined, retry: undefined, upgrade: undefined };
   }
 
   /** Closes whatever plays now (DELETE the WHEP session; stop HLS). */
   private teardown(keepalive = false): Promise<void> {
     const peer = this.peer;
     this.peer = null;
+    const trying = this.dropUpgrade(keepalive);
     if (this.hls) {
       this.hls.destroy();
       this.hls = null;
@@ -146,7 +160,9 @@ export class Player {
       this.video.removeAttribute('src');
       this.video.load();
     }
-    return peer?.close({ sendDelete: true, keepalive }) ?? Promise.resolve();
+    return Promise.all([trying, peer?.close({ sendDelete: true, keepalive })]).then(
+      () => undefined,
+    );
   }
 
   /**
@@ -203,7 +219,8 @@ export class Player {
       const e = err instanceof MediaSessionError ? err : null;
       // A full node, or a codec this browser cannot decode: HLS is the way in.
       if (e && (e.fallback === 'hls' || e.status === 422 || e.status === 503) && this.sources.hls) {
-        void this.startHls(gen);
+        // A codec this browser cannot take will not change: no WebRTC tries from HLS then.
+        void this.startHls(gen, e.status === 422 ? null : (e.retryAfterMs ?? UPGRADE_FIRST_MS));
         return;
       }
       // A full node asks for patience (Retry-After); without HLS to watch meanwhile, not more
@@ -254,7 +271,7 @@ export class Player {
   private cannotConnect(gen: number): void {
     if (gen !== this.generation || !this.running) return;
     if (this.sources.hls) {
-      void this.startHls(gen);
+      void this.startHls(gen, UPGRADE_FIRST_MS);
       return;
     }
     // Let the attempt go on, but tell the viewer; the next attempt starts afresh.
@@ -313,12 +330,14 @@ export class Player {
 
   // ---- HLS ---------------------------------------------------------------------------
 
-  private async startHls(gen: number): Promise<void> {
+  /** Plays HLS; `upgradeAfterMs`: when to try WebRTC again on the side (null: never). */
+  private async startHls(gen: number, upgradeAfterMs: number | null): Promise<void> {
     const url = this.sources.hls;
     if (!url || gen !== this.generation) return;
     this.clearTimers();
     void this.teardown();
     this.video.srcObject = null;
+    if (upgradeAfterMs !== null) this.planUpgrade(gen, upgradeAfterMs);
     this.dispatch({ type: 'start', transport: 'hls', at: Date.now() });
     this.watchFirstFrame(gen);
     const native = this.video.canPlayType('application/vnd.apple.mpegurl') !== '';
@@ -388,6 +407,81 @@ export class Player {
     this.scheduleRetry(gen, null);
   }
 
+  // ---- back from HLS to WebRTC ---------------------------------------------------------
+
+  private planUpgrade(gen: number, afterMs: number): void {
+    const delay = Math.min(Math.max(afterMs, UPGRADE_MIN_MS), UPGRADE_MAX_MS);
+    clearTimeout(this.timers.upgrade);
+    this.timers.upgrade = setTimeout(() => {
+      this.timers.upgrade = undefined;
+      void this.tryUpgrade(gen, delay);
+    }, delay);
+  }
+
+  /**
+   * Opens a WebRTC session beside the HLS playback; switches to it once its video track gets
+   * media. Otherwise drops it and plans the next try, twice as late.
+   */
+  private async tryUpgrade(gen: number, lastDelayMs: number): Promise<void> {
+    if (gen !== this.generation || !this.running || this.state.transport !== 'hls') return;
+    const abort = new AbortController();
+    const trying: { abort: AbortController; peer: SignalledPeer | null } = { abort, peer: null };
+    this.upgrade = trying;
+    const stream = new MediaStream();
+    let later = lastDelayMs * 2;
+    try {
+      const peer = await SignalledPeer.open(
+        { url: this.sources.whep },
+        (pc) => {
+          pc.addTransceiver('audio', { direction: 'recvonly' });
+          pc.addTransceiver('video', { direction: 'recvonly' });
+          pc.addEventListener('track', (e) => {
+            if (!stream.getTracks().includes(e.track)) stream.addTrack(e.track);
+          });
+        },
+        abort.signal,
+      );
+      trying.peer = peer;
+      if (gen !== this.generation || this.upgrade !== trying) return;
+      if (await videoArrives(peer.pc, stream, UPGRADE_TIMEOUT_MS, abort.signal)) {
+        if (gen !== this.generation || this.upgrade !== trying) return;
+        this.switchTo(peer, stream);
+        return;
+      }
+    } catch (err) {
+      // Still full: the server says when to ask again.
+      if (err instanceof MediaSessionError && err.retryAfterMs !== null) later = err.retryAfterMs;
+    }
+    if (this.upgrade === trying) void this.dropUpgrade();
+    if (gen === this.generation && this.running) this.planUpgrade(gen, later);
+  }
+
+  /** HLS out, the WebRTC session that just delivered video in: a new generation. */
+  private switchTo(peer: SignalledPeer, stream: MediaStream): void {
+    this.upgrade = null;
+    const gen = ++this.generation;
+    this.clearTimers();
+    void this.teardown();
+    this.peer = peer;
+    this.attempt = 0;
+    this.lastFrames = -1;
+    this.lastTime = -1;
+    this.lastAdvanceAt = Date.now();
+    this.video.srcObject = stream;
+    this.play();
+    this.dispatch({ type: 'upgraded' });
+    this.watchFirstFrame(gen);
+    this.watch(peer, gen);
+  }
+
+  private dropUpgrade(keepalive = false): Promise<void> {
+    const trying = this.upgrade;
+    if (!trying) return Promise.resolve();
+    this.upgrade = null;
+    trying.abort.abort();
+    return trying.peer?.close({ sendDelete: true, keepalive }) ?? Promise.resolve();
+  }
+
   // ---- frames ------------------------------------------------------------------------
 
   /** The first decoded frame of this attempt, as soon as it is painted. */
@@ -441,4 +535,31 @@ export class Player {
       }
     }
   }
+}
+
+/** True once the stream's video track gets media over a connected peer, within `timeoutMs`. */
+function videoArrives(
+  pc: RTCPeerConnection,
+  stream: MediaStream,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const video = stream.getVideoTracks()[0];
+      if (pc.connectionState === 'connected' && video && !video.muted) finish(true);
+      else if (pc.connectionState === 'failed' || pc.connectionState === 'closed') finish(false);
+    };
+    const timer = setInterval(check, 100);
+    const deadline = setTimeout(() => finish(false), timeoutMs);
+    const onAbort = () => finish(false);
+    signal.addEventListener('abort', onAbort, { once: true });
+    function finish(ok: boolean) {
+      clearInterval(timer);
+      clearTimeout(deadline);
+      signal.removeEventListener('abort', onAbort);
+      resolve(ok);
+    }
+    check();
+  });
 }
