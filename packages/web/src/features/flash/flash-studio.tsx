@@ -231,10 +231,6 @@ function durationLabel(seconds: number, t: TFunction): string {
   return t('flash.studio.hours', { count: seconds / 3600 });
 }
 
-function startLabel(minutes: number, t: TFunction): string {
-  return minutes === 0 ? t('flash.studio.startNow') : t('flash.studio.startIn', { count: minutes });
-}
-
 function startsAtFor(minutes: number): string | undefined {
   return minutes > 0 ? new Date(Date.now() + minutes * 60_000).toISOString() : undefined;
 }
@@ -313,6 +309,34 @@ function NumberInput({
       error={error}
       hint={hint}
       onChange={(e) => onChange(e.target.value)}
+    />
+  );
+}
+
+/** When it opens: now, or in so many minutes. */
+function StartSelect({
+  value,
+  error,
+  testId,
+  onChange,
+}: {
+  value: number;
+  error?: string;
+  testId?: string;
+  onChange: (minutes: number) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <NumberSelect
+      label={t('flash.studio.start')}
+      testId={testId}
+      value={value}
+      options={START_IN_MINUTES}
+      optionLabel={(m) =>
+        m === 0 ? t('flash.studio.startNow') : t('flash.studio.startIn', { count: m })
+      }
+      error={error}
+      onChange={onChange}
     />
   );
 }
@@ -498,12 +522,9 @@ function OfferForm({
           error={fe('perBuyerLimit')}
           onChange={setLimit}
         />
-        <NumberSelect
-          label={t('flash.studio.start')}
+        <StartSelect
           testId="flash-offer-start"
           value={startIn}
-          options={START_IN_MINUTES}
-          optionLabel={(m) => startLabel(m, t)}
           error={fe('startsAt')}
           onChange={setStartIn}
         />
@@ -612,14 +633,7 @@ function CouponForm({
           error={fe('quota')}
           onChange={setQuota}
         />
-        <NumberSelect
-          label={t('flash.studio.start')}
-          value={startIn}
-          options={START_IN_MINUTES}
-          optionLabel={(m) => startLabel(m, t)}
-          error={fe('startsAt')}
-          onChange={setStartIn}
-        />
+        <StartSelect value={startIn} error={fe('startsAt')} onChange={setStartIn} />
       </div>
       <div className="flash-row">
         <NumberSelect
