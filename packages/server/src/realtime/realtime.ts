@@ -18,6 +18,7 @@ import type { RoomBroker } from './broker.ts';
 import { createMemoryBroker } from './broker.memory.ts';
 import { createRedisBroker } from './broker.redis.ts';
 import { LiveRoom, type RoomClient } from './live-room.ts';
+import { RoomSnapshots } from './room-snapshot.ts';
 
 const ROOM_GRACE_MS = 30_000;
 const RECENT_EVENTS_SCANNED = 200;
@@ -60,6 +61,16 @@ export async function createRealtime(deps: {
       })
     : new RateLimiterMemory({ points: config.rateLimits.chatLinesPer10s, duration: 10 });
   const rooms = new Map<string, LiveRoom>();
+  // A newcomer's hello: the show, its pinned product, open offers and coupons, read once for
+  // all who join at about the same time (see room-snapshot.ts for why that stays exact).
+  const snapshots = new RoomSnapshots(async (liveId: string) => {
+    const [info, offers, coupons] = await Promise.all([
+      services.lives.roomInfo(liveId),
+      services.flash.roomOffers(liveId),
+      services.flash.roomCoupons(liveId),
+    ]);
+    return { info, offers, coupons };
+  });
   const opening = new Map<string, Promise<LiveRoom>>();
   const closers = new Map<string, NodeJS.Timeout>();
   const perIp = new Map<string, number>();
@@ -359,7 +370,7 @@ export async function createRealtime(deps: {
             // The room's seq before the show's state is read: what happens from here on
             // reaches the newcomer after its hello, even what the hello already shows.
             const seqBefore = (await broker.since(liveId, Number.MAX_SAFE_INTEGER)).current;
-            const info = await services.lives.roomInfo(liveId);
+            const { info, offers, coupons } = await snapshots.get(liveId, seqBefore);
             if (!info) {
               socket.send(errorFrame('NOT_FOUND', 'Live show not found'));
               socket.close(4404, 'not found');
@@ -387,10 +398,6 @@ export async function createRealtime(deps: {
               .map((json) => JSON.parse(json) as HelloEvent['recentChat'][number])
               .slice(-RECENT_CHAT_LINES);
             const lastStream = recent.findLast((json) => json.includes('"type":"stream"'));
-            const [offers, coupons] = await Promise.all([
-              services.flash.roomOffers(liveId),
-              services.flash.roomCoupons(liveId),
-            ]);
             const stream = lastStream
               ? (JSON.parse(lastStream) as { state: HelloEvent['stream'] }).state
               : null;
