@@ -314,11 +314,15 @@ describe('live video: go live from the studio, watch in the live room', () => {
     );
     expect(live.playback?.hls).toMatch(/\.m3u8$/);
     const { page } = viewer;
-    // This node answers WHEP as a full one does.
+    // This node answers WHEP as a full one does, asking to try again in 3 s.
+    let whepTries = 0;
     await page.route(
       (url) => url.pathname === `/api/v1/lives/${state.liveId}/whep`,
-      (route) =>
-        route.request().method() === 'POST' ? route.fulfill(fullNode()) : route.continue(),
+      (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        whepTries += 1;
+        return route.fulfill(fullNode(3));
+      },
     );
     await page.reload();
     await waitForAttr(byTestId(page, 'live-video'), 'data-transport', 'hls');
@@ -332,7 +336,21 @@ describe('live video: go live from the studio, watch in the live room', () => {
     await expectMovingVideo(page, 'live-video');
     await byTestId(page, 'video-hls').waitFor();
     await shot(page, 'video-08-viewer-hls-fallback');
+    // While watching over HLS, the player keeps asking for WebRTC, at the pace the server set.
+    const tries = whepTries;
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(whepTries).toBeGreaterThan(tries);
+    expect(await byTestId(page, 'live-video').getAttribute('data-transport')).toBe('hls');
     await page.unrouteAll({ behavior: 'wait' });
+  });
+
+  it('once the node has room again, the viewer on HLS moves to WebRTC by itself', async () => {
+    const { page } = viewer;
+    // The next try (3 s after the last refusal) gets through; the picture never goes away.
+    await waitForAttr(byTestId(page, 'live-video'), 'data-transport', 'webrtc', 15_000);
+    await waitForAttr(byTestId(page, 'live-video'), 'data-state', 'live', 10_000);
+    await expectMovingVideo(page, 'live-video');
+    expect(await byTestId(page, 'video-hls').count()).toBe(0);
   });
 
   it('with neither WebRTC nor HLS, the viewer is told it keeps trying; then WebRTC comes back', async () => {
