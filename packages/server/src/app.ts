@@ -14,6 +14,7 @@ import { registerValidation } from './http/validation.ts';
 import { registerWeb } from './http/web.ts';
 import { systemClock, type Clock } from './lib/clock.ts';
 import { createDomainEventBus } from './lib/domain-events.ts';
+import { createMediaRouting } from './media/media-routing.ts';
 import { createMedia, type Media } from './media/media.service.ts';
 import { createRtmpIngest, type RtmpIngest } from './media/rtmp/rtmp-ingest.ts';
 import { regionIndex } from './modules/regions/regions.data.ts';
@@ -62,6 +63,7 @@ export async function buildApp(
     await services.webhooks.stop();
     await jobs.stop();
     await rtmp?.close();
+    await mediaRouting?.close();
     await media.close();
     await realtime.close();
     await events.idle();
@@ -93,6 +95,16 @@ export async function buildApp(
     events,
     log: app.log,
   });
+  // With several processes, a show's media requests go to the process its publisher is on.
+  const mediaRouting = redis
+    ? createMediaRouting({
+        redis,
+        prefix: config.redisPrefix,
+        events,
+        log: app.log,
+        internalUrl: config.internalUrl,
+      })
+    : null;
   app.decorate('services', services);
   app.decorate('media', media);
   const rtmp = config.rtmp
@@ -134,6 +146,7 @@ export async function buildApp(
   });
   await registerOpenApi(app, config.publicUrl);
   registerAuth(app, services.accounts);
+  mediaRouting?.register(app);
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',

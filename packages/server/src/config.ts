@@ -21,6 +21,7 @@ const schema = {
     DATABASE_URL: { type: 'string', pattern: '^(postgres(ql)?://|memory://)' },
     REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     PUBLIC_URL: { type: 'string', pattern: '^https?://' },
+    INTERNAL_URL: { type: 'string', pattern: '^https?://' },
     LOG_LEVEL: {
       type: 'string',
       enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -71,6 +72,7 @@ interface RawEnv {
   DATABASE_URL?: string;
   REDIS_URL?: string;
   PUBLIC_URL?: string;
+  INTERNAL_URL?: string;
   LOG_LEVEL: Config['logLevel'];
   SESSION_SECRET?: string;
   PAYMENT_SANDBOX_SECRET?: string;
@@ -217,6 +219,12 @@ export interface Config {
   /** Prefix of every Redis key, so tests and tenants can share one Redis. */
   redisPrefix: string;
   publicUrl: string;
+  /**
+   * How the other server processes reach this one (several processes with REDIS_URL pass a
+   * show's media requests to the process its publisher is on). Undefined: 127.0.0.1 and the
+   * port this process listens on, right when all processes share one machine.
+   */
+  internalUrl?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   secrets: { session: string; paymentSandbox: string; carrierSandbox: string };
   sessionTtlDays: number;
@@ -265,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: raw.REDIS_URL,
     redisPrefix: 'cunbo:',
     publicUrl: (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/$/, ''),
+    internalUrl: raw.INTERNAL_URL?.replace(/\/$/, ''),
     logLevel: raw.LOG_LEVEL,
     secrets,
     sessionTtlDays: raw.SESSION_TTL_DAYS,
