@@ -1,15 +1,8 @@
-import {
-  MediaStreamTrack,
-  RTCPeerConnection,
-  useSdesMid,
-  useTransportWideCC,
-  type RtpPacket,
-} from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callApi, startServerProcess, type ServerProcess } from '../test/process-harness.ts';
 import { createTestDatabase } from '../test/test-app.ts';
 import { ffmpegRtp, type FfmpegRtpSource } from './hls/test-ffmpeg.ts';
-import { offerOf, peerCodecs, postOffer, TestViewer, waitFor } from './test-peers.ts';
+import { offerOf, postOffer, sendingPeer, TestViewer, waitFor } from './test-peers.ts';
 
 /**
  * Two real server processes on one PostgreSQL and one Redis, as behind a load balancer: the
@@ -25,7 +18,7 @@ describe.runIf(redisUrl && databaseUrl)(
     let database: Awaited<ReturnType<typeof createTestDatabase>>;
     let a: ServerProcess;
     let b: ServerProcess;
-    let publisher: RTCPeerConnection | null = null;
+    let publisher: ReturnType<typeof sendingPeer> | null = null;
     let source: FfmpegRtpSource | null = null;
     const viewers: TestViewer[] = [];
 
@@ -70,31 +63,19 @@ describe.runIf(redisUrl && databaseUrl)(
       await callApi(a, 'POST', `/lives/${live.id}/start`, undefined, auth);
 
       // The host publishes real H.264 + Opus (ffmpeg) to process A, with the stream key.
-      const pc = new RTCPeerConnection({
-        iceServers: [],
-        codecs: peerCodecs('H264'),
-        headerExtensions: {
-          audio: [useSdesMid(), useTransportWideCC()],
-          video: [useSdesMid(), useTransportWideCC()],
-        },
-      });
-      publisher = pc;
-      const tracks = {
-        audio: new MediaStreamTrack({ kind: 'audio' }),
-        video: new MediaStreamTrack({ kind: 'video' }),
-      };
-      pc.addTransceiver(tracks.audio, { direction: 'sendonly' });
-      pc.addTransceiver(tracks.video, { direction: 'sendonly' });
+      const sending = sendingPeer();
+      const { pc } = sending;
+      publisher = sending;
       const whip = await postOffer(`${a.url}/api/v1/lives/${live.id}/whip`, await offerOf(pc), {
         authorization: `Bearer ${live.streamKey}`,
       });
       expect(whip.status).toBe(201);
       await pc.setRemoteDescription({ type: 'answer', sdp: whip.body });
       await waitFor(() => pc.connectionState === 'connected', 'the publisher connected');
-      source = await ffmpegRtp(
-        (kind: 'audio' | 'video', packet: RtpPacket) => tracks[kind].writeRtp(packet),
-        { seconds: 30, gop: 30 },
-      );
+      source = await ffmpegRtp((kind, packet) => sending.write(kind, packet), {
+        seconds: 30,
+        gop: 30,
+      });
 
       // A viewer asks process B. Its answer comes from A (A's ICE candidates), and media flows.
       const viewer = new TestViewer('H264');

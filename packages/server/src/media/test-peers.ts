@@ -347,3 +347,33 @@ export class MediaTestBed {
     return { viewer, location: res.headers.get('location')! };
   }
 }
+
+/**
+ * A werift peer that publishes H.264 + Opus as a browser would, written to packet by packet
+ * (from `ffmpegRtp`, say): the offer to POST to WHIP, then `write` once connected.
+ */
+export function sendingPeer(): {
+  pc: RTCPeerConnection;
+  write(kind: 'audio' | 'video', packet: RtpPacket): void;
+  close(): Promise<void>;
+} {
+  const pc = new RTCPeerConnection({
+    iceServers: [],
+    codecs: peerCodecs('H264'),
+    headerExtensions: {
+      audio: [useSdesMid(), useTransportWideCC()],
+      video: [useSdesMid(), useTransportWideCC()],
+    },
+  });
+  const tracks = {
+    audio: new MediaStreamTrack({ kind: 'audio' }),
+    video: new MediaStreamTrack({ kind: 'video' }),
+  };
+  pc.addTransceiver(tracks.audio, { direction: 'sendonly' });
+  pc.addTransceiver(tracks.video, { direction: 'sendonly' });
+  return {
+    pc,
+    write: (kind, packet) => tracks[kind].writeRtp(packet),
+    close: () => pc.close(),
+  };
+}

@@ -1,13 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  MediaStreamTrack,
-  RTCPeerConnection,
-  useSdesMid,
-  useTransportWideCC,
-  type RtpPacket,
-} from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLive,
@@ -18,7 +11,7 @@ import {
   type TestUser,
 } from '../../test/factories.ts';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
-import { offerOf, peerCodecs, waitFor } from '../test-peers.ts';
+import { offerOf, sendingPeer, waitFor } from '../test-peers.ts';
 import { ffmpegRtp, probe } from './test-ffmpeg.ts';
 
 /**
@@ -30,11 +23,7 @@ import { ffmpegRtp, probe } from './test-ffmpeg.ts';
 const SEGMENT = 1;
 const PART = 0.25;
 
-interface Publisher {
-  pc: RTCPeerConnection;
-  write(kind: 'audio' | 'video', packet: RtpPacket): void;
-  close(): Promise<void>;
-}
+type Publisher = ReturnType<typeof sendingPeer>;
 
 /** Polls `get` until `ok` holds for what it returns. */
 async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 10_000) {
@@ -77,20 +66,9 @@ describe('HLS live, recording and replay', () => {
   const liveView = async (id: string) => (await get(`/api/v1/lives/${id}`)).json().live;
 
   async function publish(liveId: string): Promise<Publisher> {
-    const pc = new RTCPeerConnection({
-      iceServers: [],
-      codecs: peerCodecs('H264'),
-      headerExtensions: {
-        audio: [useSdesMid(), useTransportWideCC()],
-        video: [useSdesMid(), useTransportWideCC()],
-      },
-    });
-    const tracks = {
-      audio: new MediaStreamTrack({ kind: 'audio' }),
-      video: new MediaStreamTrack({ kind: 'video' }),
-    };
-    pc.addTransceiver(tracks.audio, { direction: 'sendonly' });
-    pc.addTransceiver(tracks.video, { direction: 'sendonly' });
+    const publisher = sendingPeer();
+    publishers.push(publisher);
+    const { pc } = publisher;
     const res = await t.app.inject({
       method: 'POST',
       url: `/api/v1/lives/${liveId}/whip`,
@@ -100,12 +78,6 @@ describe('HLS live, recording and replay', () => {
     expect(res.statusCode).toBe(201);
     await pc.setRemoteDescription({ type: 'answer', sdp: res.body });
     await waitFor(() => pc.connectionState === 'connected', 'the publisher connected');
-    const publisher = {
-      pc,
-      write: (kind: 'audio' | 'video', packet: RtpPacket) => tracks[kind].writeRtp(packet),
-      close: () => pc.close(),
-    };
-    publishers.push(publisher);
     return publisher;
   }
 

@@ -194,17 +194,7 @@ export class Player {
     this.timers.connect = setTimeout(() => this.cannotConnect(gen), CONNECT_TIMEOUT_MS);
     const stream = new MediaStream();
     try {
-      const peer = await SignalledPeer.open(
-        { url: this.sources.whep },
-        (pc) => {
-          pc.addTransceiver('audio', { direction: 'recvonly' });
-          pc.addTransceiver('video', { direction: 'recvonly' });
-          pc.addEventListener('track', (e) => {
-            if (!stream.getTracks().includes(e.track)) stream.addTrack(e.track);
-          });
-        },
-        abort.signal,
-      );
+      const peer = await openWhep(this.sources.whep, stream, abort.signal);
       if (gen !== this.generation) {
         await peer.close({ sendDelete: true });
         return;
@@ -430,17 +420,7 @@ export class Player {
     const stream = new MediaStream();
     let later = lastDelayMs * 2;
     try {
-      const peer = await SignalledPeer.open(
-        { url: this.sources.whep },
-        (pc) => {
-          pc.addTransceiver('audio', { direction: 'recvonly' });
-          pc.addTransceiver('video', { direction: 'recvonly' });
-          pc.addEventListener('track', (e) => {
-            if (!stream.getTracks().includes(e.track)) stream.addTrack(e.track);
-          });
-        },
-        abort.signal,
-      );
+      const peer = await openWhep(this.sources.whep, stream, abort.signal);
       trying.peer = peer;
       if (gen !== this.generation || this.upgrade !== trying) return;
       if (await videoArrives(peer.pc, stream, UPGRADE_TIMEOUT_MS, abort.signal)) {
@@ -535,6 +515,21 @@ export class Player {
       }
     }
   }
+}
+
+/** A WHEP session receiving audio and video into `stream`. */
+function openWhep(url: string, stream: MediaStream, signal: AbortSignal): Promise<SignalledPeer> {
+  return SignalledPeer.open(
+    { url },
+    (pc) => {
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      pc.addEventListener('track', (e) => {
+        if (!stream.getTracks().includes(e.track)) stream.addTrack(e.track);
+      });
+    },
+    signal,
+  );
 }
 
 /** True once the stream's video track gets media over a connected peer, within `timeoutMs`. */
