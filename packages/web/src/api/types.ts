@@ -32,6 +32,8 @@ export interface RegionView {
   code: string;
   name: string;
   fullName: string;
+  /** The county, then the township or village: for cards and chips. */
+  area: string;
 }
 
 export type RegionLevel = 'province' | 'prefecture' | 'county' | 'township' | 'village';

@@ -42,9 +42,29 @@ describe('shops and products', () => {
       code: '370783',
       name: '寿光市',
       fullName: '山东省潍坊市寿光市',
+      area: '寿光市',
     });
     const it = await t.app.inject({ method: 'GET', url: `/api/v1/shops/${shop.id}?lang=it` });
     expect(it.json().shop.region.name).toBe('Shouguang Shi');
+  });
+
+  it('names a village shop by its county first, as buyers know the place', async () => {
+    const seller = await registerUser(t.app, 'seller');
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/api/v1/shop',
+      headers: seller.auth,
+      payload: { name: 'Nanchai Farm', regionCode: '370783100201' },
+    });
+    expect(res.statusCode).toBe(200);
+    const { id } = res.json().shop as { id: string };
+    const zh = await t.app.inject({ method: 'GET', url: `/api/v1/shops/${id}?lang=zh` });
+    expect(zh.json().shop.region).toMatchObject({
+      name: '南柴村委会',
+      area: '寿光市 · 南柴村委会',
+    });
+    const en = await t.app.inject({ method: 'GET', url: `/api/v1/shops/${id}?lang=en` });
+    expect(en.json().shop.region.area).toBe('Shouguang Shi · Nanchai Cunweihui');
   });
 
   it('refuses unknown regions, provinces and buyers', async () => {

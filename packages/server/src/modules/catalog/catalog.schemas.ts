@@ -21,6 +21,10 @@ export const RegionSchema = Type.Object({
   code: Type.String(),
   name: Type.String(),
   fullName: Type.String(),
+  area: Type.String({
+    description:
+      'Short, for cards and chips: the county, then the township or village when the place is one (寿光市 · 三元朱村)',
+  }),
 });
 
 export const ShopSchema = Type.Object({

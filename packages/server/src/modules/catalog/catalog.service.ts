@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, CURRENCY, type PinnedProductCard, type ProductCategory } from '@cunbo/shared';
 import type { Actor } from '../accounts/accounts.service.ts';
-import { describeRegion, findRegion, type Locale } from '../regions/regions.service.ts';
+import { countyOf, describeRegion, findRegion, type Locale } from '../regions/regions.service.ts';
 import type { CatalogRepo, PhotoRow, ProductRow, ShopRow } from './catalog.repo.ts';
 import type { PhotoStore, PhotoWidth } from './photo-store.ts';
 
@@ -33,6 +33,8 @@ export interface RegionView {
   code: string;
   name: string;
   fullName: string;
+  /** The county, then the place itself when it is below one: what buyers recognise. */
+  area: string;
 }
 
 export interface ShopView {
@@ -83,7 +85,10 @@ export function presentProduct(row: ProductRow, photos: PhotoRow[]): ProductView
 
 export function regionView(code: string, locale: Locale): RegionView | null {
   const d = describeRegion(code, locale);
-  return d ? { code: d.code, name: d.name, fullName: d.fullName } : null;
+  if (!d) return null;
+  const county = countyOf(code);
+  const area = county && county.code !== d.code ? `${county.name[locale]} · ${d.name}` : d.name;
+  return { code: d.code, name: d.name, fullName: d.fullName, area };
 }
 
 /** A shop's place must be a real county, township or village: it names the seller to buyers. */

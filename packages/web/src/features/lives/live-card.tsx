@@ -58,7 +58,7 @@ export function LiveCard({ live }: { live: Live }) {
         <p className="live-card-title">{live.title}</p>
         <p className="muted live-card-shop">
           {live.shop.name}
-          {live.shop.region && <span> · {live.shop.region.name}</span>}
+          {live.shop.region && <span> · {live.shop.region.area}</span>}
         </p>
       </div>
     </Link>

@@ -162,7 +162,7 @@ function LiveRoom({
           <div className="shop-chip">
             <Link href={`/shops/${live.shop.id}`} className="shop-chip-name">
               <strong>{live.shop.name}</strong>
-              <small>{live.shop.region?.name ?? ''}</small>
+              <small>{live.shop.region?.area ?? ''}</small>
             </Link>
             <FollowButton shopId={live.shop.id} compact />
           </div>
