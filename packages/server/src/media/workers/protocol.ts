@@ -8,6 +8,8 @@ import type { MediaKind, NegotiatedCodec, SdpFragment } from '../sdp.ts';
  */
 
 export interface WorkerInit {
+  /** The OS thread name (at most 15 characters shown). */
+  threadName: string;
   webrtc: WebRtcConfig;
   /** A viewer whose connection does not come up in this time is dropped. */
   viewerConnectTimeoutMs: number;

@@ -69,7 +69,7 @@ export class ViewerPool {
 
   constructor(
     size: number,
-    private readonly init: WorkerInit,
+    private readonly init: Omit<WorkerInit, 'threadName'>,
     private readonly hooks: ViewerPoolHooks,
   ) {
     for (let i = 0; i < size; i++) {
@@ -242,7 +242,7 @@ export class ViewerPool {
 
   private spawn(slot: Slot): void {
     const worker = new Worker(ENTRY, {
-      workerData: this.init,
+      workerData: { ...this.init, threadName: `viewers-${slot.index}` } satisfies WorkerInit,
       name: `cunbo-viewers-${slot.index}`,
     });
     slot.worker = worker;

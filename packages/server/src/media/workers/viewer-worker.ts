@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '@cunbo/shared';
 import { ntpTime, type RTCPeerConnection } from 'werift';
@@ -23,6 +24,14 @@ import { decodeBatch } from './rtp-batch.ts';
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
+
+// The thread's name in /proc (Linux; a sync write runs on this thread), so top, perf and the
+// bench's CPU per thread tell the viewer workers from Node's own threads, all named `node`.
+try {
+  writeFileSync('/proc/thread-self/comm', init.threadName.slice(0, 15));
+} catch {
+  // Not Linux, or /proc not mounted: the name is cosmetic.
+}
 const post = (message: FromWorker) => port.postMessage(message);
 
 class WorkerViewer {
