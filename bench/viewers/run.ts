@@ -601,7 +601,11 @@ async function main() {
   console.error(`\nwritten to ${path.relative(process.cwd(), file)}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+// Exits once the results are written: a closed werift peer may leave a timer behind.
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

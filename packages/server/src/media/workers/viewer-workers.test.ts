@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { RtpHeader, RtpPacket } from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   answerAfterRestart,
@@ -8,6 +9,7 @@ import {
   postOffer,
   restartFragment,
   TestViewer,
+  videoPayload,
   waitFor,
 } from '../test-peers.ts';
 
@@ -163,6 +165,49 @@ describe('media relay: viewers in worker threads', () => {
     );
     expect((await pool().stats()).viewers).toBe(0);
     expect(bed.t.app.media.stats().viewers).toBe(0);
+  });
+
+  it('starts a viewer in a worker with an RTMP encoder\u2019s cached GOP, not waiting for the next keyframe', async () => {
+    const live = await bed.startLive();
+    const codecs = {
+      video: {
+        kind: 'video' as const,
+        name: 'H264',
+        payloadType: 96,
+        clockRate: 90000,
+        fmtp: 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1',
+      },
+    };
+    const packet = (n: number, keyframe: boolean) =>
+      new RtpPacket(
+        new RtpHeader({
+          sequenceNumber: 100 + n,
+          timestamp: n * 3000,
+          marker: true,
+          payloadType: 96,
+          ssrc: 4242,
+        }),
+        videoPayload('H264', keyframe, n),
+      );
+    const gop = [packet(0, true), packet(1, false), packet(2, false)];
+    let keyframeRequests = 0;
+    const encoder = await bed.t.app.media.publishExternal(live.streamKey, codecs, {
+      keyframeCache: () => gop,
+      requestKeyframe: () => void keyframeRequests++,
+      close: () => undefined,
+    });
+    for (const p of gop) encoder!.push('video', p);
+    const { viewer, location } = await bed.watch(live.id);
+    await waitFor(() => viewer.received.video.length >= 3, 'the cached GOP at the viewer');
+    expect(viewer.received.video.slice(0, 3).map((p) => payloadNumber(p.payload))).toEqual([
+      0, 1, 2,
+    ]);
+    // Live packets follow the replay in order.
+    for (let n = 3; n < 6; n++) encoder!.push('video', packet(n, false));
+    await waitFor(() => viewer.received.video.length >= 6, 'live packets after the replay');
+    expect(viewer.received.video.map((p) => payloadNumber(p.payload))).toEqual([0, 1, 2, 3, 4, 5]);
+    await leave(location);
+    encoder!.stop();
   });
 
   it('drops a crashed worker\u2019s viewers, counts them out and starts a new worker', async () => {
