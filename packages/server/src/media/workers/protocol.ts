@@ -46,6 +46,8 @@ export interface WorkerStats {
   connectedViewers: number;
   slowSends: number;
   packetsIn: number;
+  /** Batches of the publisher's packets dropped because the worker was over a second behind. */
+  lagDrops: number;
 }
 
 export type FromWorker =

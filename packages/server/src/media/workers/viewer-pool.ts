@@ -174,8 +174,9 @@ export class ViewerPool {
         connectedViewers: a.connectedViewers + b.connectedViewers,
         slowSends: a.slowSends + b.slowSends,
         packetsIn: a.packetsIn + b.packetsIn,
+        lagDrops: a.lagDrops + b.lagDrops,
       }),
-      { viewers: 0, connectedViewers: 0, slowSends: 0, packetsIn: 0 },
+      { viewers: 0, connectedViewers: 0, slowSends: 0, packetsIn: 0, lagDrops: 0 },
     );
   }
 

@@ -121,6 +121,48 @@ function onRtp(lives: string[], buffer: ArrayBuffer): void {
   });
 }
 
+/**
+ * Packets wait here for the check phase instead of being sent from the message handler.
+ * Node drains a port's messages in one go (at least 1,000 of them per callback), so a worker
+ * that fell behind, e.g. while the machine was busy, would send seconds of backlog without
+ * reading its sockets or running its timers: STUN consent answers, DTLS retransmissions and
+ * NACKs would wait, and viewers would drop. Found with bench/viewers (decision 0015).
+ */
+const backlog: Array<{ at: number; message: ToWorker & { t: 'rtp' | 'replay' } }> = [];
+let draining = false;
+/** Work per turn of the event loop before sockets and timers get their turn. */
+const DRAIN_BUDGET_MS = 10;
+/**
+ * A worker that cannot keep up (too many viewers for its core) drops packets older than this
+ * rather than fall further and further behind: a viewer asks again (NACK, PLI) for what it
+ * misses, but nobody watches a live show a minute late.
+ */
+const MAX_LAG_MS = 1000;
+let lagDrops = 0;
+
+function enqueue(message: ToWorker & { t: 'rtp' | 'replay' }): void {
+  backlog.push({ at: performance.now(), message });
+  if (!draining) {
+    draining = true;
+    setImmediate(drain);
+  }
+}
+
+function drain(): void {
+  const now = performance.now();
+  const until = now + DRAIN_BUDGET_MS;
+  let done = 0;
+  while (done < backlog.length && performance.now() < until) {
+    const { at, message } = backlog[done++]!;
+    if (message.t === 'rtp' && now - at > MAX_LAG_MS) lagDrops++;
+    else if (message.t === 'rtp') onRtp(message.lives, message.buffer);
+    else replay(message.id, message.buffer);
+  }
+  backlog.splice(0, done);
+  if (backlog.length > 0) setImmediate(drain);
+  else draining = false;
+}
+
 function replay(id: string, buffer: ArrayBuffer): void {
   const outlet = viewers.get(id)?.outlets.video;
   if (!outlet) return;
@@ -136,7 +178,7 @@ function stats(): WorkerStats {
     if (viewer.pc.connectionState === 'connected') connectedViewers++;
     for (const outlet of Object.values(viewer.outlets)) slowSends += outlet.slowSends;
   }
-  return { viewers: viewers.size, connectedViewers, slowSends, packetsIn };
+  return { viewers: viewers.size, connectedViewers, slowSends, packetsIn, lagDrops };
 }
 
 async function close(): Promise<void> {
@@ -185,7 +227,7 @@ keyframeRetry.unref();
 port.on('message', (message: ToWorker) => {
   switch (message.t) {
     case 'rtp':
-      return onRtp(message.lives, message.buffer);
+      return enqueue(message);
     case 'add':
       return void answer(message.rid, () =>
         addViewer(message.id, message.liveId, message.offer, message.codecs),
@@ -200,7 +242,7 @@ port.on('message', (message: ToWorker) => {
       for (const viewer of byLive.get(message.liveId) ?? []) removeViewer(viewer.id);
       return;
     case 'replay':
-      return replay(message.id, message.buffer);
+      return enqueue(message);
     case 'stats':
       return void answer(message.rid, stats);
     case 'close':
