@@ -2,9 +2,11 @@
  * WebRTC viewers benchmark (issue #4): one live published at about 1 Mbit/s (H.264 + Opus,
  * over WHIP), then a ramp of headless werift WHEP viewers in load processes, and in the same
  * run a ramp of low-latency HLS players of the same stream. At each step: the server's CPU
- * (all its threads, from /proc), CPU per viewer, viewers per core used, and packets lost.
+ * (all its threads, from /proc, and each busy thread by name: `main`, `viewers-N` for the
+ * viewer workers of MEDIA_WORKERS), CPU per viewer, viewers per core used, packets lost, the
+ * load processes' CPU and each core's load (the load processes share the machine).
  *
- *   npx tsx bench/viewers/run.ts --steps 100,250,500,750,1000 --hls-steps 250,1000
+ *   npx tsx bench/viewers/run.ts --steps 200,400,600,800 --hls-steps 250,1000 --workers 2
  *
  * A benchmark, never a test: the figures depend on the machine. See docs/benchmarks.md.
  */
