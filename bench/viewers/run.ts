@@ -2,9 +2,11 @@
  * WebRTC viewers benchmark (issue #4): one live published at about 1 Mbit/s (H.264 + Opus,
  * over WHIP), then a ramp of headless werift WHEP viewers in load processes, and in the same
  * run a ramp of low-latency HLS players of the same stream. At each step: the server's CPU
- * (all its threads, from /proc), CPU per viewer, viewers per core used, and packets lost.
+ * (all its threads, from /proc, and each busy thread by name: `main`, `viewers-N` for the
+ * viewer workers of MEDIA_WORKERS), CPU per viewer, viewers per core used, packets lost, the
+ * load processes' CPU and each core's load (the load processes share the machine).
  *
- *   npx tsx bench/viewers/run.ts --steps 100,250,500,750,1000 --hls-steps 250,1000
+ *   npx tsx bench/viewers/run.ts --steps 200,400,600,800 --hls-steps 250,1000 --workers 2
  *
  * A benchmark, never a test: the figures depend on the machine. See docs/benchmarks.md.
  */
@@ -37,6 +39,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     /** MEDIA_WORKERS of the server; unset: the server's default. */
     workers: { type: 'string' },
+    /** The server's HTTP port; unset: a free one. */
+    port: { type: 'string' },
     /** Share of packets lost (0 to 1) above which the ramp stops. */
     'loss-limit': { type: 'string', default: '0.001' },
     /** Keep ramping past a step with loss above the limit. */
@@ -61,6 +65,7 @@ const opt = {
   decryptShare: Number(args['decrypt-share']),
   concurrency: Math.max(1, int(args.concurrency, 'concurrency')),
   workers: args.workers === undefined ? undefined : int(args.workers, 'workers'),
+  port: args.port === undefined ? undefined : int(args.port, 'port'),
   lossLimit: Number(args['loss-limit']),
   keepGoing: args['keep-going'],
 };
@@ -110,12 +115,31 @@ function threadCpu(pid: number): Map<number, { name: string; cpu: number }> {
   return out;
 }
 
-function machineCpu(): { busy: number; total: number } {
-  const [, ...parts] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  const n = parts.map(Number);
+interface CpuTicks {
+  busy: number;
+  total: number;
+}
+
+const ticksOf = (line: string): CpuTicks => {
+  const n = line.trim().split(/\s+/).slice(1).map(Number);
   const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: total - n[3]! - (n[4] ?? 0), total };
+};
+
+function machineCpu(): CpuTicks {
+  return ticksOf(readFileSync('/proc/stat', 'utf8').split('\n')[0]!);
 }
+
+/** Each core's ticks (`cpu0`, `cpu1`, … of /proc/stat): is every core at work? */
+function coresCpu(): CpuTicks[] {
+  return readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((l) => /^cpu\d+ /.test(l))
+    .map(ticksOf);
+}
+
+const busyPercent = (a: CpuTicks, b: CpuTicks) =>
+  round(((b.busy - a.busy) / Math.max(1, b.total - a.total)) * 100);
 
 /** UDP datagrams the kernel dropped because a socket's receive buffer was full. */
 function udpReceiveBufferErrors(): number {
@@ -241,6 +265,7 @@ async function measure(
   const cpu0 = procCpu(server.pid);
   const threads0 = threadCpu(server.pid);
   const machine0 = machineCpu();
+  const cores0 = coresCpu();
   const udp0 = udpReceiveBufferErrors();
   const self0 = process.cpuUsage();
   const ffmpeg0 = procCpu(ffmpegPid);
@@ -251,6 +276,7 @@ async function measure(
   const cpu1 = procCpu(server.pid);
   const threads1 = threadCpu(server.pid);
   const machine1 = machineCpu();
+  const cores1 = coresCpu();
   const udp1 = udpReceiveBufferErrors();
   const self1 = process.cpuUsage(self0);
   const ffmpeg1 = procCpu(ffmpegPid);
@@ -309,9 +335,9 @@ async function measure(
     ),
     publisherCpuPercent: round(((self1.user + self1.system) / 1e6 / seconds) * 100),
     ffmpegCpuPercent: round(((ffmpeg1 - ffmpeg0) / seconds) * 100),
-    machineCpuBusyPercent: round(
-      ((machine1.busy - machine0.busy) / (machine1.total - machine0.total)) * 100,
-    ),
+    machineCpuBusyPercent: busyPercent(machine0, machine1),
+    /** Busy share of each core of the machine (everything on it, not only the server). */
+    coresBusyPercent: cores1.map((c, i) => busyPercent(cores0[i]!, c)),
   };
 }
 
@@ -377,7 +403,7 @@ function table(steps: Step[]): string {
     'errors',
     'rcvbuf drops',
     'load CPU %',
-    'machine %',
+    'machine % (per core)',
   ];
   const rows = steps.map((s) => [
     s.kind,
@@ -395,7 +421,7 @@ function table(steps: Step[]): string {
     String(s.delivered.errors),
     String(s.udpReceiveBufferErrors),
     s.loadProcessesCpuPercent.join(' + '),
-    String(s.machineCpuBusyPercent),
+    `${s.machineCpuBusyPercent} (${s.coresBusyPercent.join(', ')})`,
   ]);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
   const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
@@ -418,6 +444,7 @@ async function main() {
 
   const maxViewers = Math.max(0, ...opt.steps, ...opt.hlsSteps);
   const server = await startServerProcess({
+    port: opt.port,
     env: {
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
@@ -510,7 +537,7 @@ async function main() {
       loads = [];
     }
   } catch (err) {
-    console.error(server.output());
+    console.error(`server exit code: ${server.exitCode()}\n${server.output()}`);
     throw err;
   } finally {
     await stopLoads(loads);
@@ -576,7 +603,11 @@ async function main() {
   console.error(`\nwritten to ${path.relative(process.cwd(), file)}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+// Exits once the results are written: a closed werift peer may leave a timer behind.
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

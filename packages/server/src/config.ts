@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import envSchema from 'env-schema';
 
 /**
@@ -47,6 +48,7 @@ const schema = {
     WEBRTC_UDP_PORTS: { type: 'string', pattern: '^[0-9]{1,5}-[0-9]{1,5}$' },
     WEBRTC_STUN_URLS: { type: 'string', pattern: '^stun:' },
     WEBRTC_HOST_ADDRESSES: { type: 'string', pattern: '^[0-9a-fA-F.:, ]+$' },
+    MEDIA_WORKERS: { type: 'integer', minimum: 0, maximum: 64 },
     RTMP_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 1935 },
     HLS_SEGMENT_SECONDS: { type: 'number', minimum: 1, maximum: 10, default: 2 },
     HLS_PART_SECONDS: { type: 'number', minimum: 0.1, maximum: 2, default: 0.334 },
@@ -94,6 +96,7 @@ interface RawEnv {
   WEBRTC_UDP_PORTS?: string;
   WEBRTC_STUN_URLS?: string;
   WEBRTC_HOST_ADDRESSES?: string;
+  MEDIA_WORKERS?: number;
   RTMP_PORT: number;
   HLS_SEGMENT_SECONDS: number;
   HLS_PART_SECONDS: number;
@@ -137,7 +140,18 @@ export interface WebRtcConfig {
    * veth address in a benchmark.
    */
   hostAddresses?: string[];
+  /**
+   * Worker threads that hold the viewers' peer connections (ICE, DTLS, SRTP, sending), so a
+   * node uses more than one core for them; 0 or undefined: all in the main thread.
+   */
+  workers?: number;
 }
+
+/**
+ * MEDIA_WORKERS when unset: one per core besides the main thread's (which keeps signalling,
+ * the publishers, HLS and everything else), at most 8: past that a second process serves better.
+ */
+export const defaultMediaWorkers = () => Math.max(0, Math.min(8, os.availableParallelism() - 1));
 
 export const DEFAULT_WEBRTC: WebRtcConfig = Object.freeze({
   viewersPerLive: 300,
@@ -295,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       udpPorts: parsePortRange(raw.WEBRTC_UDP_PORTS),
       stunUrls: list(raw.WEBRTC_STUN_URLS),
       hostAddresses: list(raw.WEBRTC_HOST_ADDRESSES),
+      workers: raw.MEDIA_WORKERS ?? defaultMediaWorkers(),
     }),
     hls: Object.freeze({
       segmentSeconds: raw.HLS_SEGMENT_SECONDS,

@@ -22,6 +22,7 @@ import {
   type MediaKind,
   type NegotiatedCodec,
 } from './sdp.ts';
+import { RemotePeerSession, ViewerPool } from './workers/viewer-pool.ts';
 
 /** How long a player sent to HLS waits before it tries WebRTC again. */
 export const RETRY_AFTER_SECONDS = 30;
@@ -55,11 +56,13 @@ interface Session {
   id: string;
   liveId: string;
   role: PeerRole;
-  peer: PeerSession;
+  /** Remote: a WHEP viewer whose peer connection lives in a viewer worker. */
+  peer: PeerSession | RemotePeerSession;
   etag: string;
 }
 
 interface Logger {
+  error(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
@@ -88,6 +91,32 @@ export function createMedia(deps: {
   const sessions = new Map<string, Session>();
   const taps = new Map<string, Set<(rtp: PublisherRtp) => void>>();
   let closing = false;
+
+  // Viewers' peer connections in worker threads (decision 0015); none: all in this thread.
+  const pool =
+    (webrtc.workers ?? 0) > 0
+      ? new ViewerPool(
+          webrtc.workers!,
+          {
+            webrtc,
+            viewerConnectTimeoutMs: relayOptions.viewerConnectTimeoutMs,
+            keyframeRetryMs: Math.min(1000, relayOptions.mediaTimeoutMs / 2),
+          },
+          {
+            onStarted: (id, liveId) => relays.get(liveId)?.remoteViewerStarted(id),
+            onKeyframeRequest: (liveId) => relays.get(liveId)?.requestKeyframe(true),
+            onGone: (id, reason) => {
+              const s = sessions.get(id);
+              if (!s) return;
+              log.debug({ liveId: s.liveId, viewer: id, reason }, 'viewer gone');
+              sessions.delete(id);
+              relays.get(s.liveId)?.removeViewer(id);
+              dropIfIdle(s.liveId);
+            },
+            log,
+          },
+        )
+      : null;
 
   function relayFor(liveId: string): LiveRelay {
     let relay = relays.get(liveId);
@@ -119,6 +148,7 @@ export function createMedia(deps: {
           log,
         },
         relayOptions,
+        pool,
       );
       relays.set(liveId, relay);
     }
@@ -155,22 +185,24 @@ export function createMedia(deps: {
     checkOffer(offer, role);
     // A viewer gets the publisher's codecs (or the last publisher's, while the host reconnects).
     const narrowed = narrowOffer(offer, role, role === 'viewer' ? relayFor(liveId).codecs : {});
+    if (role === 'viewer' && pool) return negotiateInWorker(pool, liveId, narrowed);
     const pc = createPeerConnection(role, webrtc);
     if (role === 'viewer') {
       for (const kind of ['audio', 'video'] as const)
         if (narrowed.codecs[kind]) pc.addTransceiver(kind, { direction: 'sendonly' });
     }
+    const peer = new PeerSession(pc);
     const s: Session = {
       id: randomBytes(16).toString('base64url'),
       liveId,
       role,
-      peer: new PeerSession(pc),
+      peer,
       etag: newEtag(),
     };
     // Counted from now, so concurrent joins cannot overshoot the viewer limits.
     sessions.set(s.id, s);
     try {
-      const sdp = await s.peer.answer(narrowed.sdp);
+      const sdp = await peer.answer(narrowed.sdp);
       if (closing || !sessions.has(s.id))
         throw new AppError('CONFLICT', 'The stream was closed meanwhile', 409);
       const relay = relayFor(liveId);
@@ -179,6 +211,36 @@ export function createMedia(deps: {
       return { sessionId: s.id, sdp, etag: s.etag };
     } catch (err) {
       sessions.delete(s.id);
+      await s.peer.close();
+      dropIfIdle(liveId);
+      throw err;
+    }
+  }
+
+  /** A viewer negotiated by a worker, which keeps its peer connection; the session stays here. */
+  async function negotiateInWorker(
+    pool: ViewerPool,
+    liveId: string,
+    narrowed: ReturnType<typeof narrowOffer>,
+  ): Promise<SessionAnswer> {
+    const id = randomBytes(16).toString('base64url');
+    const s: Session = {
+      id,
+      liveId,
+      role: 'viewer',
+      peer: new RemotePeerSession(pool, id, liveId, narrowed.sdp),
+      etag: newEtag(),
+    };
+    // Counted from now, so concurrent joins cannot overshoot the viewer limits.
+    sessions.set(id, s);
+    try {
+      const sdp = await pool.addViewer(id, liveId, narrowed.sdp, narrowed.codecs);
+      if (closing || !sessions.has(id))
+        throw new AppError('CONFLICT', 'The stream was closed meanwhile', 409);
+      relayFor(liveId).addRemoteViewer(id, narrowed.codecs);
+      return { sessionId: id, sdp, etag: s.etag };
+    } catch (err) {
+      sessions.delete(id);
       await s.peer.close();
       dropIfIdle(liveId);
       throw err;
@@ -354,6 +416,9 @@ export function createMedia(deps: {
       relays.get(liveId)?.requestKeyframe(true);
     },
 
+    /** The viewer workers (none when MEDIA_WORKERS is 0). */
+    workers: pool,
+
     stats(liveId?: string): {
       sessions: number;
       viewers: number;
@@ -376,6 +441,7 @@ export function createMedia(deps: {
       const all = [...relays.values()];
       relays.clear();
       await Promise.allSettled(all.map((r) => r.close(true)));
+      await pool?.close();
     },
   };
 

@@ -75,6 +75,18 @@ export interface RelayHooks {
 }
 
 /**
+ * Viewers whose peer connections live in worker threads (`workers/viewer-pool.ts`): the relay
+ * posts them the publisher's packets and tells them who leaves; keyframes, codecs, state and
+ * the cached GOP stay decided here.
+ */
+export interface RemoteViewers {
+  forward(liveId: string, kind: MediaKind, packet: RtpPacket, isKeyframe: boolean): void;
+  replay(id: string, packets: Array<[RtpPacket, boolean]>): void;
+  removeViewer(id: string, liveId: string): void;
+  closeLive(liveId: string, ids: Iterable<string>): void;
+}
+
+/**
  * A publisher that is not a WebRTC peer (an RTMP encoder, through `rtmp/`): it pushes its RTP
  * with the function `setExternalPublisher` returns and hears from the relay here.
  */
@@ -290,7 +302,7 @@ class Viewer {
 /** RFC 5104 FIR's feedback message type (werift parses it but does not export the class). */
 const FIR_FMT = 4;
 
-const isKeyframeRequest = (rtcp: RtcpPacket) =>
+export const isKeyframeRequest = (rtcp: RtcpPacket) =>
   rtcp.type === RtcpPayloadSpecificFeedback.type &&
   [PictureLossIndication.count, FIR_FMT].includes(
     (rtcp as RtcpPayloadSpecificFeedback).feedback?.count,
@@ -309,11 +321,17 @@ export class LiveRelay {
   private keyframeRequests = 0;
   private packetsIn = 0;
   private closed = false;
+  /** Viewers in worker threads, with the codecs they negotiated. */
+  private readonly remoteViewers = new Map<string, Partial<Record<MediaKind, NegotiatedCodec>>>();
+  /** Worker viewers that are connected; those waiting for their first keyframe. */
+  private readonly remoteConnected = new Set<string>();
+  private readonly remoteWaiting = new Set<string>();
 
   constructor(
     readonly liveId: string,
     private readonly hooks: RelayHooks,
     private readonly options: RelayOptions = DEFAULT_RELAY_OPTIONS,
+    private readonly remote: RemoteViewers | null = null,
   ) {}
 
   /** Codecs a new viewer must receive: the publisher's, or the last one's. */
@@ -322,15 +340,15 @@ export class LiveRelay {
   }
 
   get isIdle(): boolean {
-    return !this.publisher && this.viewers.size === 0;
+    return !this.publisher && this.viewers.size === 0 && this.remoteViewers.size === 0;
   }
 
   stats(): RelayStats {
     return {
-      viewers: this.viewers.size,
-      connectedViewers: [...this.viewers.values()].filter(
-        (v) => v.pc.connectionState === 'connected',
-      ).length,
+      viewers: this.viewers.size + this.remoteViewers.size,
+      connectedViewers:
+        [...this.viewers.values()].filter((v) => v.pc.connectionState === 'connected').length +
+        this.remoteConnected.size,
       hasPublisher: this.publisher !== null,
       state: this.state,
       keyframeRequests: this.keyframeRequests,
@@ -437,6 +455,13 @@ export class LiveRelay {
         this.hooks.onPeerGone(viewer.id);
       }
     }
+    for (const [id, viewerCodecs] of this.remoteViewers) {
+      const video = viewerCodecs.video;
+      if (video && codecs.video && video.name.toLowerCase() !== codecs.video.name.toLowerCase()) {
+        this.removeViewer(id);
+        this.hooks.onPeerGone(id);
+      }
+    }
   }
 
   /** Adds a negotiated viewer; it receives from the next keyframe once connected. */
@@ -472,8 +497,38 @@ export class LiveRelay {
     });
   }
 
+  /**
+   * Adds a viewer negotiated in a worker: the relay posts it the publisher's packets from
+   * now on; it starts at the next keyframe once connected (`remoteViewerStarted`).
+   */
+  addRemoteViewer(id: string, codecs: Partial<Record<MediaKind, NegotiatedCodec>>): void {
+    if (this.closed || !this.remote) throw new Error('relay closed');
+    this.remoteViewers.set(id, codecs);
+  }
+
+  /** A worker viewer's connection came up: the cached GOP, or a keyframe request. */
+  remoteViewerStarted(id: string): void {
+    if (!this.remoteViewers.has(id)) return;
+    this.remoteConnected.add(id);
+    if (!this.remoteViewers.get(id)!.video) return;
+    this.remoteWaiting.add(id);
+    const publisher = this.publisher;
+    const codec = publisher?.codecs.video;
+    if (codec && publisher.source?.keyframeCache) {
+      const packets = publisher.source.keyframeCache();
+      if (packets.length > 0) {
+        this.remote!.replay(
+          id,
+          packets.map((p) => [p, startsKeyframe(codec, p.payload)]),
+        );
+        this.remoteWaiting.delete(id);
+      }
+    }
+    this.requestKeyframe(false);
+  }
+
   hasPeer(id: string): boolean {
-    return this.publisher?.id === id || this.viewers.has(id);
+    return this.publisher?.id === id || this.viewers.has(id) || this.remoteViewers.has(id);
   }
 
   /** Stops a publisher (WHIP DELETE or timeout): the stream goes offline. */
@@ -487,6 +542,12 @@ export class LiveRelay {
   }
 
   removeViewer(id: string): void {
+    if (this.remoteViewers.delete(id)) {
+      this.remoteConnected.delete(id);
+      this.remoteWaiting.delete(id);
+      this.remote!.removeViewer(id, this.liveId);
+      return;
+    }
     const viewer = this.viewers.get(id);
     if (!viewer) return;
     this.viewers.delete(id);
@@ -510,6 +571,7 @@ export class LiveRelay {
       this.keyframeTimer = undefined;
       const needed =
         this.keyframeForced ||
+        this.remoteWaiting.size > 0 ||
         [...this.viewers.values()].some((v) => v.outlets.video?.isWaitingForKeyframe);
       this.keyframeForced = false;
       if (needed) this.sendPli();
@@ -534,6 +596,10 @@ export class LiveRelay {
       pcs.push(viewer.pc);
     }
     this.viewers.clear();
+    if (this.remoteViewers.size > 0) this.remote!.closeLive(this.liveId, this.remoteViewers.keys());
+    this.remoteViewers.clear();
+    this.remoteConnected.clear();
+    this.remoteWaiting.clear();
     if (!silent) this.setState('offline');
     await Promise.allSettled(pcs.map((pc) => pc.close()));
   }
@@ -549,6 +615,11 @@ export class LiveRelay {
     const ntp = ntpTime();
     for (const viewer of this.viewers.values())
       viewer.outlets[kind]?.forward(packet, isKeyframe, now, ntp);
+    if (this.remoteViewers.size > 0) {
+      this.remote!.forward(this.liveId, kind, packet, isKeyframe);
+      // Every worker viewer connected by now starts at this keyframe.
+      if (isKeyframe) this.remoteWaiting.clear();
+    }
     this.hooks.tap()?.({ kind, codec, packet, isKeyframe });
   }
 
@@ -624,7 +695,10 @@ export class LiveRelay {
         }
         // The keyframe asked for on join may have been lost (or the publisher was not there
         // yet): ask again rather than leave a viewer black until the next periodic one.
-        if ([...this.viewers.values()].some((v) => v.outlets.video?.isWaitingForKeyframe)) {
+        if (
+          this.remoteWaiting.size > 0 ||
+          [...this.viewers.values()].some((v) => v.outlets.video?.isWaitingForKeyframe)
+        ) {
           this.requestKeyframe(false);
         }
       },

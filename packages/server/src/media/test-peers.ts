@@ -23,6 +23,7 @@ import {
   useTWCC,
   type RTCRtpTransceiver,
 } from 'werift';
+import type { Config } from '../config.ts';
 import type { DomainEvents } from '../lib/domain-events.ts';
 import { sellerWithShop } from '../test/factories.ts';
 import { createTestApp, type TestApp } from '../test/test-app.ts';
@@ -275,8 +276,8 @@ export class MediaTestBed {
   readonly states: Array<DomainEvents['live.stream']> = [];
   private readonly peers: Array<TestPublisher | TestViewer> = [];
 
-  async start(): Promise<void> {
-    this.t = await createTestApp();
+  async start(overrides: Partial<Config> = {}): Promise<void> {
+    this.t = await createTestApp(overrides);
     await this.t.app.listen({ port: 0, host: '127.0.0.1' });
     this.base = `http://127.0.0.1:${(this.t.app.server.address() as AddressInfo).port}`;
     this.auth = (await sellerWithShop(this.t.app)).seller.auth;
