@@ -379,7 +379,9 @@ async function runEngine(name: Engine['name']) {
           seller,
         )
       ).product!.id;
-    const flashProduct = await product(opt.units * 2);
+    // Each flash-like run opens its own offer of `units`, taken out of this product's stock.
+    const offers = opt.runs.filter((r) => r === 'flash' || r === 'flash2' || r === 'kill').length;
+    const flashProduct = await product(opt.units * Math.max(1, offers));
     const plainProduct = await product(opt.units);
     const live = (
       await api(server, 'POST', '/lives', { title: 'Kiwi', productIds: [flashProduct] }, seller)
