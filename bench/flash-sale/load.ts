@@ -129,6 +129,11 @@ async function run(plan: LoadPlan): Promise<LoadAnswer[]> {
     }
   }
 
+  // Buyers were on the page before the sale: their connections are open already (one request
+  // per pooled connection, all at once, so the pool opens every one of them).
+  await Promise.all(
+    Array.from({ length: plan.connections }, () => send('/api/v1/health', {}, null)),
+  );
   await new Promise((r) => setTimeout(r, Math.max(0, plan.startAt - Date.now())));
   const before = process.cpuUsage();
   await Promise.all(plan.tokens.map(buyer));

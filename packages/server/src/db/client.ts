@@ -26,6 +26,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** PostgreSQL connections opened at start (the pool grows to 20 on demand). */
+const WARM_CONNECTIONS = 4;
+
 const migrationsFolder = path.join(path.dirname(new URL(import.meta.url).pathname), 'migrations');
 
 /**
@@ -34,10 +37,14 @@ const migrationsFolder = path.join(path.dirname(new URL(import.meta.url).pathnam
  */
 export async function openDatabase(url: string | undefined, dataDir: string): Promise<Database> {
   if (url && /^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: 20 });
+    // Idle connections stay open for minutes, not pg's 10 s: the first burst after a quiet
+    // spell (a flash sale's "now!") should not wait for new connections.
+    const pool = new pg.Pool({ connectionString: url, max: 20, idleTimeoutMillis: 300_000 });
     pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it. Queries still report errors.
     });
+    // A few connections from the start, for the same reason.
+    await Promise.all(Array.from({ length: WARM_CONNECTIONS }, () => pool.query('select 1')));
     const db = drizzlePg(pool, { schema, casing: 'snake_case' }) as unknown as Db;
     const raw: RawSql = {
       async executeSql(text, values) {
