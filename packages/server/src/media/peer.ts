@@ -11,7 +11,13 @@ import {
   type PeerConfig,
 } from 'werift';
 import type { WebRtcConfig } from '../config.ts';
-import { iceCredentials, localFragment, withIceCredentials, type SdpFragment } from './sdp.ts';
+import {
+  isStaleFragment,
+  localFragment,
+  startsIceRestart,
+  withIceCredentials,
+  type SdpFragment,
+} from './sdp.ts';
 
 export type PeerRole = 'publisher' | 'viewer';
 
@@ -104,18 +110,12 @@ export class PeerSession {
 
   /** Whether the fragment's credentials start a new ICE session (an ICE restart). */
   isRestart(fragment: SdpFragment): boolean {
-    const current = iceCredentials(this.remoteSdp);
-    return (
-      fragment.ufrag !== undefined &&
-      fragment.pwd !== undefined &&
-      (fragment.ufrag !== current.ufrag || fragment.pwd !== current.pwd)
-    );
+    return startsIceRestart(this.remoteSdp, fragment);
   }
 
   /** Trickled candidates (and end-of-candidates) of the current ICE session. */
   async addCandidates(fragment: SdpFragment): Promise<void> {
-    const current = iceCredentials(this.remoteSdp);
-    if (fragment.ufrag !== undefined && fragment.ufrag !== current.ufrag) return; // an older ICE session's
+    if (isStaleFragment(this.remoteSdp, fragment)) return;
     for (const c of fragment.candidates) {
       try {
         await this.pc.addIceCandidate({

@@ -3,14 +3,7 @@ import { DEFAULT_WEBRTC } from '../config.ts';
 import { createPeerConnection, PeerSession, restartConnectivityChecks } from './peer.ts';
 import { DEFAULT_RELAY_OPTIONS, LiveRelay } from './relay.ts';
 import { narrowOffer } from './sdp.ts';
-import {
-  answerAfterRestart,
-  MediaTestBed,
-  offerOf,
-  restartFragment,
-  TestPublisher,
-  waitFor,
-} from './test-peers.ts';
+import { MediaTestBed, offerOf, restartOverPatch, TestPublisher, waitFor } from './test-peers.ts';
 
 /** The publisher's life: replaced, ICE-restarted, silent, gone; the show ending. */
 describe('media relay: publisher lifecycle', () => {
@@ -52,24 +45,10 @@ describe('media relay: publisher lifecycle', () => {
     const { publisher, location } = await bed.publish(live.id, live.streamKey);
     const { viewer } = await bed.watch(live.id);
     await waitFor(() => viewer.received.video.length >= 10, 'media before the restart');
-    const previousAnswer = publisher.pc.remoteDescription!.sdp;
-
-    publisher.pc.restartIce();
-    const offer = await offerOf(publisher.pc);
-    const res = await fetch(`${bed.base}${location}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': '*' },
-      body: restartFragment(offer),
-    });
-    expect(res.status).toBe(200);
-    const fragment = await res.text();
+    const { previousAnswer, fragment } = await restartOverPatch(bed.base, location, publisher.pc);
     expect(/a=ice-ufrag:(\S+)/.exec(fragment)![1]).not.toBe(
       /a=ice-ufrag:(\S+)/.exec(previousAnswer)![1],
     );
-    await publisher.pc.setRemoteDescription({
-      type: 'answer',
-      sdp: answerAfterRestart(previousAnswer, fragment),
-    });
     restartConnectivityChecks(publisher.pc); // the werift client has the same restart bug as the server
 
     const before = viewer.received.video.length;

@@ -292,6 +292,21 @@ export function iceCredentials(sdp: string): { ufrag?: string; pwd?: string } {
   };
 }
 
+/** Whether a PATCH fragment's credentials start a new ICE session (an ICE restart). */
+export function startsIceRestart(remoteSdp: string, fragment: SdpFragment): boolean {
+  const current = iceCredentials(remoteSdp);
+  return (
+    fragment.ufrag !== undefined &&
+    fragment.pwd !== undefined &&
+    (fragment.ufrag !== current.ufrag || fragment.pwd !== current.pwd)
+  );
+}
+
+/** Whether a fragment's candidates belong to an older ICE session (to be ignored). */
+export function isStaleFragment(remoteSdp: string, fragment: SdpFragment): boolean {
+  return fragment.ufrag !== undefined && fragment.ufrag !== iceCredentials(remoteSdp).ufrag;
+}
+
 /**
  * The offer as it stands after an ICE restart: new credentials, the old candidates gone.
  * WHIP never renegotiates anything else (RFC 9725 §4.3.2).

@@ -378,3 +378,29 @@ export function sendingPeer(): {
     close: () => pc.close(),
   };
 }
+
+/**
+ * An ICE restart the WHIP/WHEP way: a new offer's credentials PATCHed to the session, the
+ * server's fragment applied as the new answer. Returns the answer before and the fragment.
+ */
+export async function restartOverPatch(
+  base: string,
+  location: string,
+  pc: RTCPeerConnection,
+): Promise<{ previousAnswer: string; fragment: string }> {
+  const previousAnswer = pc.remoteDescription!.sdp;
+  pc.restartIce();
+  const offer = await offerOf(pc);
+  const res = await fetch(`${base}${location}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': '*' },
+    body: restartFragment(offer),
+  });
+  if (res.status !== 200) throw new Error(`PATCH answered ${res.status}: ${await res.text()}`);
+  const fragment = await res.text();
+  await pc.setRemoteDescription({
+    type: 'answer',
+    sdp: answerAfterRestart(previousAnswer, fragment),
+  });
+  return { previousAnswer, fragment };
+}

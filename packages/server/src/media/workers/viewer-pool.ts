@@ -1,7 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '@cunbo/shared';
 import type { RtpPacket } from 'werift';
-import { iceCredentials, withIceCredentials, type MediaKind, type SdpFragment } from '../sdp.ts';
+import {
+  isStaleFragment,
+  startsIceRestart,
+  withIceCredentials,
+  type MediaKind,
+  type SdpFragment,
+} from '../sdp.ts';
 import type {
   Codecs,
   FromWorker,
@@ -326,17 +332,11 @@ export class RemotePeerSession {
   ) {}
 
   isRestart(fragment: SdpFragment): boolean {
-    const current = iceCredentials(this.remoteSdp);
-    return (
-      fragment.ufrag !== undefined &&
-      fragment.pwd !== undefined &&
-      (fragment.ufrag !== current.ufrag || fragment.pwd !== current.pwd)
-    );
+    return startsIceRestart(this.remoteSdp, fragment);
   }
 
   async addCandidates(fragment: SdpFragment): Promise<void> {
-    const current = iceCredentials(this.remoteSdp);
-    if (fragment.ufrag !== undefined && fragment.ufrag !== current.ufrag) return; // an older ICE session's
+    if (isStaleFragment(this.remoteSdp, fragment)) return;
     await this.pool.addCandidates(this.id, fragment);
   }
 

@@ -2,12 +2,11 @@ import { readdirSync } from 'node:fs';
 import { RtpHeader, RtpPacket } from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  answerAfterRestart,
   MediaTestBed,
   offerOf,
   payloadNumber,
   postOffer,
-  restartFragment,
+  restartOverPatch,
   TestViewer,
   videoPayload,
   waitFor,
@@ -102,22 +101,8 @@ describe('media relay: viewers in worker threads', () => {
     const { viewer, location } = await bed.watch(live.id);
     const id = location.split('/').pop()!;
     await waitFor(() => viewer.received.video.length >= 10, 'media before the restart');
-    const previousAnswer = viewer.pc.remoteDescription!.sdp;
-
-    viewer.pc.restartIce();
-    const offer = await offerOf(viewer.pc);
-    const res = await fetch(`${bed.base}${location}`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/trickle-ice-sdpfrag', 'if-match': '*' },
-      body: restartFragment(offer),
-    });
-    expect(res.status).toBe(200);
-    const fragment = await res.text();
+    const { fragment } = await restartOverPatch(bed.base, location, viewer.pc);
     expect(fragment).toMatch(/a=ice-ufrag:/);
-    await viewer.pc.setRemoteDescription({
-      type: 'answer',
-      sdp: answerAfterRestart(previousAnswer, fragment),
-    });
     const before = viewer.received.video.length;
     await waitFor(() => viewer.received.video.length >= before + 20, 'media after the restart');
 
