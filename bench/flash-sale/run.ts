@@ -54,6 +54,8 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '2' },
     /** Keep-alive sockets per load process; buyers beyond them wait their turn in the client. */
     connections: { type: 'string', default: '256' },
+    /** The load processes' HTTP client: the lean one (raw-http.ts) or undici, to compare. */
+    client: { type: 'string', default: 'raw' },
     /** The kill run: SIGKILL once this share of the units was confirmed (percent). */
     'kill-at-percent': { type: 'string', default: '40' },
     /** An admin URL of a PostgreSQL server (fsync on), e.g. scripts/services.sh's. */
@@ -87,6 +89,8 @@ const opt = {
   port: int(args.port, 'port'),
 };
 const connections = int(args.connections, 'connections');
+const client = args.client as LoadPlan['client'];
+if (client !== 'raw' && client !== 'undici') fail('--client must be raw or undici');
 
 function fail(message: string): never {
   console.error(`bench/flash-sale: ${message}`);
@@ -242,6 +246,8 @@ async function race(
       tokens: tokens.slice(i * share, (i + 1) * share),
       startAt,
       connections,
+      client,
+      reportWins: killAtWins !== undefined,
     };
     child.send(plan);
     return new Promise<LoadAnswer[]>((resolve, reject) => {
@@ -502,7 +508,7 @@ async function main() {
       loadavgBefore: loadBefore,
       loadavgAfter: os.loadavg(),
     },
-    options: { ...opt, connections, rateLimitMultiplier: 100_000 },
+    options: { ...opt, connections, client, rateLimitMultiplier: 100_000 },
     results,
   };
   const json = JSON.stringify(output, null, 2);

@@ -65,24 +65,32 @@ function flashQueries(db: Db) {
         .orderBy(desc(flashOffers.createdAt))
         .limit(limit);
     },
-    /** The offer's row, locked until the transaction ends: one batch of claims at a time. */
-    async lockOffer(id: string): Promise<OfferRow | null> {
-      const rows = await db.select().from(flashOffers).where(eq(flashOffers.id, id)).for('update');
-      return rows[0] ?? null;
-    },
     /**
-     * What a batch of claims needs to know once the offer is locked, in one round trip: the
-     * Idempotency-Keys already used among the batch's, and the units its buyers hold.
+     * What a batch of claims needs to know, in one round trip: the offer's row locked until the
+     * transaction ends (one batch at a time; its `taken` and `closed_at`, the only columns that
+     * change after it is created), the Idempotency-Keys already used among the batch's, and the
+     * units its buyers hold. The keys and units are read in the statement's snapshot, which
+     * can predate the commit of a batch that held the lock in another process: the write's
+     * own conditions (unique keys, the per-buyer sum) catch that, and the batch is retried.
+     * Null when there is no such offer.
      */
-    async claimState(
+    async lockForClaims(
       offerId: string,
       pairs: Array<{ userId: string; key: string }>,
       buyerIds: string[],
     ): Promise<{
+      offer: { taken: number; closedAt: Date | null };
       keys: Array<{ userId: string; key: string; orderId: string; requestHash: string }>;
       units: Map<string, number>;
-    }> {
+    } | null> {
       const result = await db.execute(sql`
+        with o as materialized (
+          select taken, closed_at from flash_offers where id = ${offerId} for update
+        )
+        select 'offer' as kind, o.taken::text as a,
+          (extract(epoch from o.closed_at) * 1000)::bigint::text as b, null as c, '' as d
+        from o
+        union all
         select 'key' as kind, k.user_id::text as a, k.key as b, k.order_id::text as c,
           k.request_hash as d
         from idempotency_keys k
@@ -101,12 +109,15 @@ function flashQueries(db: Db) {
       ).rows;
       const keys: Array<{ userId: string; key: string; orderId: string; requestHash: string }> = [];
       const units = new Map<string, number>();
+      let offer: { taken: number; closedAt: Date | null } | null = null;
       for (const r of rows) {
-        if (r.kind === 'key')
+        if (r.kind === 'offer')
+          offer = { taken: Number(r.a), closedAt: r.b ? new Date(Number(r.b)) : null };
+        else if (r.kind === 'key')
           keys.push({ userId: r.a, key: r.b!, orderId: r.c!, requestHash: r.d });
         else units.set(r.a, Number(r.d));
       }
-      return { keys, units };
+      return offer && { offer, keys, units };
     },
     /**
      * Adds units to each buyer's count only where the sum stays within `limit`: a CTE for

@@ -59,7 +59,7 @@ const OFFER_CLOSE_JOB = 'flash.offer-close';
 const OFFER_START_JOB = 'flash.offer-start';
 const COUPON_EDGE_JOB = 'flash.coupon-edge';
 /** Claims committed together at most; the rest wait for the next transaction. */
-const MAX_BATCH = 500;
+const MAX_BATCH = 1000;
 /** A sold-out offer answers 409 from memory for this long, then looks at the database again. */
 const SOLD_OUT_RECHECK_MS = 250;
 /** How long this process trusts what it read of an offer (window, limit, product). */
@@ -335,15 +335,15 @@ export function createFlashService(deps: {
 
   async function tryBatch(offerId: string, claims: Claim[]): Promise<Array<ClaimResult | Error>> {
     const now = clock.now();
-    const { card } = await offerMeta(offerId);
+    const { row, card } = await offerMeta(offerId);
     const done = await repo.inTransaction(async (tx: FlashQueries) => {
-      const offer = await tx.lockOffer(offerId);
-      if (!offer) throw new AppError('NOT_FOUND', 'Offer not found', 404);
-      const state = await tx.claimState(
+      const state = await tx.lockForClaims(
         offerId,
         claims.map((c) => ({ userId: c.actor.user.id, key: c.key })),
         [...new Set(claims.map((c) => c.actor.user.id))],
       );
+      if (!state) throw new AppError('NOT_FOUND', 'Offer not found', 404);
+      const offer: OfferRow = { ...row, ...state.offer };
       const used = new Map(state.keys.map((k) => [`${k.userId} ${k.key}`, k]));
       const units = state.units;
       const status = offerStatus(offer, now);
@@ -500,9 +500,11 @@ export function createFlashService(deps: {
         },
       );
       if (!written) throw new BatchRace('an Idempotency-Key was used meanwhile');
-      // The row lock makes these conditions true already; they stay as the database's word.
+      // The lock made `taken` current; the keys and the buyers' units were read in the
+      // statement's snapshot (see lockForClaims), so the database's own conditions have the
+      // last word: one changed by another process's batch meanwhile means read again.
       if (written.also.buyers.length !== added.length)
-        throw new Error('per-buyer limit check failed under the offer lock');
+        throw new BatchRace('a buyer took units meanwhile');
       const taken = written.also.taken[0];
       if (typeof taken !== 'number')
         throw new Error('offer units check failed under the offer lock');
