@@ -24,6 +24,8 @@ export async function registerWeb(app: FastifyInstance, config: Config): Promise
   await app.register(fastifyStatic, {
     root: config.webDistDir,
     wildcard: true,
+    // Ours below; with send's own on, every file went out as "public, max-age=0".
+    cacheControl: false,
     setHeaders: (res, filePath) => {
       const immutable = filePath.includes(`${path.sep}assets${path.sep}`);
       res.raw.setHeader(
