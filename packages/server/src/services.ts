@@ -68,6 +68,7 @@ export function createServices(deps: {
     clock,
     jobs,
     providers,
+    pipelineBatches: database.kind === 'postgres',
   });
   const sandboxCarrier = createSandboxCarrier({
     secret: config.secrets.carrierSandbox,

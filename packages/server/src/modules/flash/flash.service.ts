@@ -144,6 +144,11 @@ export function createFlashService(deps: {
   clock: Clock;
   jobs: Jobs;
   providers: ReadonlyMap<string, PaymentProvider>;
+  /**
+   * The next batch of an offer may start while one commits (see GroupCommit): true on
+   * PostgreSQL, false on PGlite, whose one connection runs one transaction at a time.
+   */
+  pipelineBatches: boolean;
 }) {
   const { repo, orders, catalog, lives, events, clock, jobs } = deps;
   const meta = new Map<string, { row: OfferRow; card: PinnedProductCard; at: number }>();
@@ -323,17 +328,22 @@ export function createFlashService(deps: {
   async function commitBatch(
     offerId: string,
     claims: Claim[],
+    handOver: () => void,
   ): Promise<Array<ClaimResult | Error>> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await tryBatch(offerId, claims);
+        return await tryBatch(offerId, claims, handOver);
       } catch (err) {
         if (!(err instanceof BatchRace) || attempt >= BATCH_ATTEMPTS) throw err;
       }
     }
   }
 
-  async function tryBatch(offerId: string, claims: Claim[]): Promise<Array<ClaimResult | Error>> {
+  async function tryBatch(
+    offerId: string,
+    claims: Claim[],
+    handOver: () => void,
+  ): Promise<Array<ClaimResult | Error>> {
     const now = clock.now();
     const { row, card } = await offerMeta(offerId);
     const done = await repo.inTransaction(async (tx: FlashQueries) => {
@@ -460,6 +470,8 @@ export function createFlashService(deps: {
         );
       const added = [...perBuyer].map(([buyerId, n]) => ({ buyerId, units: n }));
       const total = fresh.reduce((n, f) => n + f.claim.input.quantity, 0);
+      // This batch holds the row and sends its last statements: the next may line up for it.
+      handOver();
       // Orders, lines, keys, timelines, outbox, buyers' counts and the offer's `taken`: one
       // statement, one round trip, while the offer's row is locked.
       const written = await tx.orders.insertOrdersBatch(
@@ -578,9 +590,10 @@ export function createFlashService(deps: {
     let b = batchers.get(offerId);
     if (!b) {
       b = new GroupCommit<Claim, ClaimResult>(
-        (claims) => commitBatch(offerId, claims),
+        (claims, handOver) => commitBatch(offerId, claims, handOver),
         MAX_BATCH,
         () => batchers.delete(offerId),
+        deps.pipelineBatches,
       );
       batchers.set(offerId, b);
     }
