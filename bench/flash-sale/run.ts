@@ -28,7 +28,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -208,6 +208,26 @@ async function seedBuyers(engine: Engine, count: number): Promise<string[]> {
   return tokens;
 }
 
+/**
+ * CPU seconds that every PostgreSQL server process on this machine (backends, WAL writer,
+ * checkpointer…) has used so far, from /proc: the database's share of the two cores. Zero
+ * for PGlite, which runs inside the server process.
+ */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres')
+        total += cpuSecondsOf(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total;
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -225,10 +245,17 @@ async function race(
   answers: LoadAnswer[];
   startAt: number;
   killedAt: number | null;
-  cpu: { serverSeconds: number; loadSeconds: number; wallSeconds: number };
+  cpu: {
+    serverSeconds: number;
+    loadSeconds: number;
+    postgresSeconds: number;
+    wallSeconds: number;
+  };
 }> {
   const startAt = Date.now() + 2_000;
   const serverCpuBefore = servers.map((s) => cpuSecondsOf(s.pid));
+  const postgresCpuBefore = postgresCpuSeconds();
+  let postgresSeconds: number | null = null;
   const share = Math.ceil(tokens.length / opt.clients);
   const children: ChildProcess[] = [];
   let wins = 0;
@@ -261,6 +288,7 @@ async function race(
             (n, s, j) => n + cpuSecondsOf(s.pid) - serverCpuBefore[j]!,
             0,
           );
+          postgresSeconds = postgresCpuSeconds() - postgresCpuBefore;
           for (const server of servers) server.child.kill('SIGKILL');
           log(`server killed (SIGKILL) after ${wins} confirmed orders`);
         }
@@ -273,6 +301,7 @@ async function race(
   if (dead) fail(`the server on port ${dead.port} died in the race:\n${dead.output()}`);
   for (const a of answers) lastAnswerAt = Math.max(lastAnswerAt, a.answeredAt);
   serverSeconds ??= servers.reduce((n, s, j) => n + cpuSecondsOf(s.pid) - serverCpuBefore[j]!, 0);
+  postgresSeconds ??= postgresCpuSeconds() - postgresCpuBefore;
   return {
     answers,
     startAt,
@@ -280,6 +309,7 @@ async function race(
     cpu: {
       serverSeconds: round(serverSeconds, 2),
       loadSeconds: round(loadSeconds, 2),
+      postgresSeconds: round(postgresSeconds, 2),
       wallSeconds: round((lastAnswerAt - startAt) / 1000, 2),
     },
   };
@@ -483,7 +513,19 @@ function table(results: Array<Record<string, unknown>>): string {
     ['oversold units', (r) => r.oversoldUnits ?? '-'],
     ['confirmed then missing', (r) => r.confirmedMissing ?? '-'],
     ['refused', (r) => JSON.stringify(r.refused)],
-    ['CPU s: servers / load', (r) => `${r.cpu.serverSeconds} / ${r.cpu.loadSeconds}`],
+    [
+      'CPU s: servers / load / postgres',
+      (r) => `${r.cpu.serverSeconds} / ${r.cpu.loadSeconds} / ${r.cpu.postgresSeconds}`,
+    ],
+    [
+      'cores used by the race (%)',
+      (r) =>
+        `${Math.round(
+          ((r.cpu.serverSeconds + r.cpu.loadSeconds + r.cpu.postgresSeconds) /
+            (r.cpu.wallSeconds * os.availableParallelism())) *
+            100,
+        )} %`,
+    ],
     ['race wall time (s)', (r) => r.cpu.wallSeconds],
   ];
   const header = ['', ...results.map((r) => `${r.engine} ${r.run}`)];
