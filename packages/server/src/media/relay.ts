@@ -111,6 +111,8 @@ export interface RelayStats {
   packetsIn: number;
   /** Packets to viewers that took werift's slower `sendRtp` (see viewer-sender.ts). */
   slowSends: number;
+  /** Fast-path packets sent to an address, on a socket not (yet) pinned (udp-path.ts). */
+  addressedSends: number;
 }
 
 interface Inbound {
@@ -168,6 +170,11 @@ export class Outlet {
   /** Packets that went through werift's `sendRtp` rather than the fast path. */
   get slowSends(): number {
     return this.out.fallbacks;
+  }
+
+  /** Fast-path packets that went to an address rather than on a pinned socket. */
+  get addressedSends(): number {
+    return this.out.addressedSends;
   }
 
   get isWaitingForKeyframe(): boolean {
@@ -356,6 +363,9 @@ export class LiveRelay {
       slowSends: [...this.viewers.values()]
         .flatMap((v) => Object.values(v.outlets))
         .reduce((n, o) => n + o.slowSends, 0),
+      addressedSends: [...this.viewers.values()]
+        .flatMap((v) => Object.values(v.outlets))
+        .reduce((n, o) => n + o.addressedSends, 0),
     };
   }
 

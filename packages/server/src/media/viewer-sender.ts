@@ -6,6 +6,7 @@ import {
   type RTCRtpSender,
   type RtpPacket,
 } from 'werift';
+import { udpPathOf, type UdpTransportLike } from './udp-path.ts';
 
 /**
  * The relay's send path to one viewer's track: werift's own parts (its SRTP keys and
@@ -57,16 +58,9 @@ export interface SrtpContextInternals {
   updateRolloverCount(sequenceNumber: number, state: { rolloverCounter: number }): void;
 }
 
-interface UdpSocketLike {
-  send(msg: Buffer[], port: number, address: string): void;
-}
-
 interface NominatedPair {
   remoteAddr: [string, number];
-  protocol: {
-    type?: string;
-    transport: { type?: string; closed?: boolean; socket?: UdpSocketLike };
-  };
+  protocol: { transport: UdpTransportLike };
 }
 
 /** What the GCM path needs, made once per SRTP session (a DTLS renegotiation makes another). */
@@ -83,6 +77,8 @@ export class ViewerSender {
   private gcm: GcmSession | null = null;
   /** Packets sent by werift's `sendRtp` because the fast path did not apply. */
   fallbacks = 0;
+  /** Fast-path packets sent to an address because the socket was not pinned (udp-path.ts). */
+  addressedSends = 0;
 
   constructor(readonly sender: RTCRtpSender) {}
 
@@ -97,7 +93,8 @@ export class ViewerSender {
     const dtls = sender.dtlsTransport;
     if (dtls.state !== 'connected' || !sender.codec) return;
     const pair = this.fastPair();
-    if (!pair || !this.prepare()) {
+    const path = pair && udpPathOf(pair.protocol.transport);
+    if (!path || !this.prepare()) {
       this.fallbacks++;
       sender.sendRtp(packet).catch(() => undefined);
       return;
@@ -126,11 +123,8 @@ export class ViewerSender {
     head.writeUInt32BE(ts, 4);
 
     const [encrypted, tag] = sealGcm(this.gcm!, head, packet.payload, sender.ssrc, seq);
-    pair.protocol.transport.socket!.send(
-      [head, encrypted, tag],
-      pair.remoteAddr[1],
-      pair.remoteAddr[0],
-    );
+    if (!path.send([head, encrypted, tag], pair!.remoteAddr[0], pair!.remoteAddr[1]))
+      this.addressedSends++;
     dtls.bytesSent += head.length + encrypted.length + GCM_TAG;
     dtls.packetsSent++;
   }
@@ -143,8 +137,7 @@ export class ViewerSender {
     };
     const pair = connection.nominated;
     if (!pair || !connection.canSendApplicationData()) return null;
-    const transport = pair.protocol.transport;
-    if (transport.type !== 'udp' || transport.closed || !transport.socket) return null;
+    if (pair.protocol.transport.closed) return null;
     return pair;
   }
 

@@ -174,11 +174,22 @@ function replay(id: string, buffer: ArrayBuffer): void {
 function stats(): WorkerStats {
   let connectedViewers = 0;
   let slowSends = 0;
+  let addressedSends = 0;
   for (const viewer of viewers.values()) {
     if (viewer.pc.connectionState === 'connected') connectedViewers++;
-    for (const outlet of Object.values(viewer.outlets)) slowSends += outlet.slowSends;
+    for (const outlet of Object.values(viewer.outlets)) {
+      slowSends += outlet.slowSends;
+      addressedSends += outlet.addressedSends;
+    }
   }
-  return { viewers: viewers.size, connectedViewers, slowSends, packetsIn, lagDrops };
+  return {
+    viewers: viewers.size,
+    connectedViewers,
+    slowSends,
+    addressedSends,
+    packetsIn,
+    lagDrops,
+  };
 }
 
 async function close(): Promise<void> {
