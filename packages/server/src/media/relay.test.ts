@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RtcpSrPacket } from 'werift';
 import {
   MediaTestBed,
   offerOf,
@@ -79,6 +80,26 @@ describe('media relay: forwarding', () => {
     await waitFor(() => viewer.received.video.length >= before + 20, 'media after the restart');
     // The new pair may be on the same socket (unpinned by the restart, then held off) or on
     // another one (pinned at once): either way the relay's path delivers.
+  });
+
+  it('sends viewers sender reports whose NTP time is the wall clock (audio/video sync)', async () => {
+    const live = await bed.startLive();
+    await bed.publish(live.id, live.streamKey);
+    const { viewer } = await bed.watch(live.id);
+    const offsets: number[] = [];
+    viewer.transceivers.video.receiver.onRtcp.subscribe((rtcp) => {
+      if (!(rtcp instanceof RtcpSrPacket)) return;
+      const ntp = rtcp.senderInfo.ntpTimestamp;
+      const ms = (Number(ntp >> 32n) + Number(ntp & 0xffffffffn) / 2 ** 32) * 1000;
+      offsets.push(Date.now() - (ms - 2_208_988_800_000));
+    });
+    await waitFor(() => offsets.length >= 2, 'two sender reports', 10_000);
+    // The time of the last packet sent before each report: a few tens of ms behind at most.
+    // werift's own clock is right to the second only (viewer-sender.ts, `ntpNow`).
+    for (const offset of offsets) {
+      expect(offset).toBeGreaterThanOrEqual(-5);
+      expect(offset).toBeLessThan(150);
+    }
   });
 
   it('lets a viewer who came early start at the first keyframe once the host goes on air', async () => {

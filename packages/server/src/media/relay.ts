@@ -1,5 +1,4 @@
 import {
-  ntpTime,
   PictureLossIndication,
   RtcpPayloadSpecificFeedback,
   type RtpHeader,
@@ -13,7 +12,7 @@ import {
 import { startsKeyframe } from './codecs.ts';
 import type { MediaKind, NegotiatedCodec } from './sdp.ts';
 import { TwccRecorder } from './twcc.ts';
-import { ViewerSender } from './viewer-sender.ts';
+import { ntpNow, ViewerSender } from './viewer-sender.ts';
 
 /**
  * The selective forwarding unit of one live: one publisher's audio and video fanned out to
@@ -206,7 +205,7 @@ export class Outlet {
       last = now;
       // A stream faster than the replay would never let it end: then the rest goes at once.
       if (queue.length - sent > 5000) budget = Infinity;
-      const ntp = ntpTime();
+      const ntp = ntpNow();
       while (budget > 0 && sent < queue.length) {
         const [packet, isKeyframe] = queue[sent++]!;
         budget -= packet.payload.length;
@@ -218,7 +217,7 @@ export class Outlet {
     drain();
   }
 
-  /** `ntp`: werift's `ntpTime()` at `now`, read once per packet for all viewers. */
+  /** `ntp`: `ntpNow()` at `now`, read once per packet for all viewers. */
   forward(packet: RtpPacket, isKeyframe: boolean, now: number, ntp: bigint): void {
     if (this.queue) this.queue.push([packet, isKeyframe]);
     else this.send(packet, isKeyframe, now, ntp);
@@ -593,7 +592,7 @@ export class LiveRelay {
     if (this.state !== 'live') this.setState('live');
     const codec = publisher.codecs[kind]!;
     const isKeyframe = kind === 'video' && startsKeyframe(codec, packet.payload);
-    const ntp = ntpTime();
+    const ntp = ntpNow();
     for (const viewer of this.viewers.values())
       viewer.outlets[kind]?.forward(packet, isKeyframe, now, ntp);
     if (this.remoteViewers.size > 0) {

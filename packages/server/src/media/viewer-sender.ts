@@ -87,7 +87,7 @@ export class ViewerSender {
   /**
    * Sends the publisher's packet to this viewer as sequence number `seq` and timestamp `ts`
    * of the viewer's own numbering. The source packet is shared with every other viewer and
-   * never changed. `ntpTimestamp` (werift's `ntpTime()` when the packet came in) pairs with
+   * never changed. `ntpTimestamp` (`ntpNow()` when the packet came in) pairs with
    * its RTP timestamp in the next sender report.
    */
   send(source: RtpPacket, seq: number, ts: number, ntpTimestamp: bigint): void {
@@ -336,6 +336,27 @@ class History {
       },
     });
   }
+}
+
+/** Milliseconds from the NTP epoch (1900) to the Unix one (1970). */
+const NTP_UNIX_OFFSET_MS = 2_208_988_800_000;
+
+/**
+ * The wall clock as a 64-bit NTP timestamp (RFC 5905: seconds since 1900, then the fraction
+ * of a second in units of 2^-32 s), for the sender reports' NTP/RTP pair, by which a
+ * receiver lines audio and video up (RFC 3550 §6.4.1).
+ *
+ * Not werift's `ntpTime()`, whose fraction is the decimal digits of the seconds read as an
+ * integer (`'….2590137'` gives 2590137 units, 0.6 ms, where 0.259 s was meant): its
+ * timestamps are right to the second only, and step back and forth by up to a second between
+ * reports. A receiver that syncs audio and video by them sees the two streams' timelines
+ * disagree by that much from one report to the next.
+ */
+export function ntpNow(): bigint {
+  const ms = performance.timeOrigin + performance.now() + NTP_UNIX_OFFSET_MS;
+  const seconds = Math.floor(ms / 1000);
+  const fraction = Math.floor(((ms - seconds * 1000) / 1000) * 0x1_0000_0000);
+  return (BigInt(seconds) << 32n) | BigInt(fraction);
 }
 
 const PARTS: Buffer[] = [];

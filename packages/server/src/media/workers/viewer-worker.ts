@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '@cunbo/shared';
-import { ntpTime, type RTCPeerConnection } from 'werift';
+import type { RTCPeerConnection } from 'werift';
 import { createPeerConnection, PeerSession } from '../peer.ts';
 import { isKeyframeRequest, Outlet } from '../relay.ts';
+import { ntpNow } from '../viewer-sender.ts';
 import type { MediaKind } from '../sdp.ts';
 import type {
   Codecs,
@@ -112,7 +113,7 @@ function onRtp(lives: string[], buffer: ArrayBuffer): void {
   const now = Date.now();
   // One clock read per batch, as the in-thread relay reads one per publisher packet: the
   // packets of a batch arrived within one event-loop turn of the main thread.
-  const ntp = ntpTime();
+  const ntp = ntpNow();
   const targets = lives.map((liveId) => byLive.get(liveId));
   decodeBatch(buffer, (live, kind, packet, isKeyframe) => {
     packetsIn++;
