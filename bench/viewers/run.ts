@@ -299,6 +299,12 @@ async function measure(
   const lost = d('expected') - d('received');
   const perViewerCores =
     baseline && viewers > 0 ? (serverCores - baseline.serverCores) / viewers : null;
+  // The same cost per packet delivered: it does not depend on the stream's rate, and a
+  // step that lost packets is not flattered by them.
+  const perPacketMicros =
+    baseline && kind === 'webrtc' && d('received') > 0
+      ? ((serverCores - baseline.serverCores) * seconds * 1e6) / d('received')
+      : null;
   return {
     kind,
     viewers,
@@ -309,6 +315,8 @@ async function measure(
       threads,
       /** CPU per viewer above the publisher-only baseline, in % of one core. */
       cpuPercentPerViewer: perViewerCores === null ? null : round(perViewerCores * 100, 3),
+      /** WebRTC: server CPU above the baseline per RTP packet delivered to a viewer, µs. */
+      cpuMicrosPerPacket: perPacketMicros === null ? null : round(perPacketMicros, 2),
       /** Viewers per core the server used (its whole CPU, baseline included). */
       viewersPerCoreUsed: viewers > 0 ? Math.round(viewers / serverCores) : null,
       /** What one core would serve at this CPU per viewer, above the baseline. */
@@ -396,6 +404,7 @@ function table(steps: Step[]): string {
     'server CPU %',
     'threads %',
     'CPU/viewer %',
+    'µs/packet',
     'viewers/core used',
     'delivered/s',
     'Mbit/s',
@@ -414,6 +423,7 @@ function table(steps: Step[]): string {
       .map((t) => `${t.thread} ${t.percent}`)
       .join(', '),
     String(s.server.cpuPercentPerViewer ?? '-'),
+    String(s.server.cpuMicrosPerPacket ?? '-'),
     String(s.server.viewersPerCoreUsed ?? '-'),
     String(s.delivered.perSecond),
     String(s.delivered.megabitsPerSecond),

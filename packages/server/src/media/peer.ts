@@ -18,6 +18,7 @@ import {
   withIceCredentials,
   type SdpFragment,
 } from './sdp.ts';
+import { unpinPeer } from './udp-path.ts';
 
 export type PeerRole = 'publisher' | 'viewer';
 
@@ -140,6 +141,9 @@ export class PeerSession {
    */
   async restartIce(fragment: SdpFragment): Promise<string> {
     const offer = withIceCredentials(this.remoteSdp, fragment.ufrag!, fragment.pwd!);
+    // The viewer's checks of the new session may come from another address, which a socket
+    // connected to the old one would drop (udp-path.ts).
+    unpinPeer(this.pc);
     try {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
       await this.pc.setLocalDescription(await this.pc.createAnswer());

@@ -1,9 +1,8 @@
 import {
-  ntpTime,
   PictureLossIndication,
   RtcpPayloadSpecificFeedback,
-  RtpHeader,
-  RtpPacket,
+  type RtpHeader,
+  type RtpPacket,
   type RTCDtlsTransport,
   type RTCPeerConnection,
   type RTCRtpReceiver,
@@ -13,7 +12,7 @@ import {
 import { startsKeyframe } from './codecs.ts';
 import type { MediaKind, NegotiatedCodec } from './sdp.ts';
 import { TwccRecorder } from './twcc.ts';
-import { ViewerSender } from './viewer-sender.ts';
+import { ntpNow, ViewerSender } from './viewer-sender.ts';
 
 /**
  * The selective forwarding unit of one live: one publisher's audio and video fanned out to
@@ -111,6 +110,8 @@ export interface RelayStats {
   packetsIn: number;
   /** Packets to viewers that took werift's slower `sendRtp` (see viewer-sender.ts). */
   slowSends: number;
+  /** Fast-path packets sent to an address, on a socket not (yet) pinned (udp-path.ts). */
+  addressedSends: number;
 }
 
 interface Inbound {
@@ -170,6 +171,11 @@ export class Outlet {
     return this.out.fallbacks;
   }
 
+  /** Fast-path packets that went to an address rather than on a pinned socket. */
+  get addressedSends(): number {
+    return this.out.addressedSends;
+  }
+
   get isWaitingForKeyframe(): boolean {
     return this.active && this.waitingKeyframe;
   }
@@ -199,7 +205,7 @@ export class Outlet {
       last = now;
       // A stream faster than the replay would never let it end: then the rest goes at once.
       if (queue.length - sent > 5000) budget = Infinity;
-      const ntp = ntpTime();
+      const ntp = ntpNow();
       while (budget > 0 && sent < queue.length) {
         const [packet, isKeyframe] = queue[sent++]!;
         budget -= packet.payload.length;
@@ -211,7 +217,7 @@ export class Outlet {
     drain();
   }
 
-  /** `ntp`: werift's `ntpTime()` at `now`, read once per packet for all viewers. */
+  /** `ntp`: `ntpNow()` at `now`, read once per packet for all viewers. */
   forward(packet: RtpPacket, isKeyframe: boolean, now: number, ntp: bigint): void {
     if (this.queue) this.queue.push([packet, isKeyframe]);
     else this.send(packet, isKeyframe, now, ntp);
@@ -241,7 +247,7 @@ export class Outlet {
       this.lastTs = ts;
       this.lastSentAt = now;
     }
-    this.out.send(copyPacket(packet, seq, ts), ntp);
+    this.out.send(packet, seq, ts, ntp);
   }
 
   private rebase(h: RtpHeader, now: number): void {
@@ -259,36 +265,7 @@ export class Outlet {
   }
 }
 
-/**
- * A viewer's copy of a packet: a fresh header around the shared payload. werift's classes
- * define each field with `Object.defineProperty`; filling a bare header object costs about
- * 50 ns here against 115 ns for `new RtpHeader()` and 2 µs for `RtpPacket.deSerialize`, on a
- * path that runs for every packet and every viewer.
- * Publisher header extensions are dropped: their ids are the publisher's, and the sender
- * adds the viewer's own.
- */
-export function copyPacket(src: RtpPacket, sequenceNumber: number, timestamp: number): RtpPacket {
-  const h = src.header;
-  const header = Object.create(RtpHeader.prototype) as RtpHeader;
-  header.version = 2;
-  header.padding = false;
-  header.paddingSize = 0;
-  header.extension = false;
-  header.marker = h.marker;
-  header.payloadOffset = 0;
-  header.payloadType = h.payloadType;
-  header.sequenceNumber = sequenceNumber;
-  header.timestamp = timestamp;
-  header.ssrc = h.ssrc;
-  header.csrcLength = h.csrcLength;
-  header.csrc = h.csrc;
-  header.extensionProfile = 0xbede;
-  header.extensions = [];
-  const packet = Object.create(RtpPacket.prototype) as RtpPacket;
-  packet.header = header;
-  packet.payload = src.payload;
-  return packet;
-}
+export { copyPacket } from './viewer-sender.ts';
 
 class Viewer {
   readonly outlets: Partial<Record<MediaKind, Outlet>> = {};
@@ -356,6 +333,9 @@ export class LiveRelay {
       slowSends: [...this.viewers.values()]
         .flatMap((v) => Object.values(v.outlets))
         .reduce((n, o) => n + o.slowSends, 0),
+      addressedSends: [...this.viewers.values()]
+        .flatMap((v) => Object.values(v.outlets))
+        .reduce((n, o) => n + o.addressedSends, 0),
     };
   }
 
@@ -612,7 +592,7 @@ export class LiveRelay {
     if (this.state !== 'live') this.setState('live');
     const codec = publisher.codecs[kind]!;
     const isKeyframe = kind === 'video' && startsKeyframe(codec, packet.payload);
-    const ntp = ntpTime();
+    const ntp = ntpNow();
     for (const viewer of this.viewers.values())
       viewer.outlets[kind]?.forward(packet, isKeyframe, now, ntp);
     if (this.remoteViewers.size > 0) {

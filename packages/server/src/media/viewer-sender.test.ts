@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ProtectionProfileAeadAes128Gcm, RtpHeader, SrtpSession } from 'werift';
 import { describe, expect, it } from 'vitest';
-import { gcmSession, sealGcm, type SrtpContextInternals } from './viewer-sender.ts';
+import { gcmSession, ntpNow, sealGcm, type SrtpContextInternals } from './viewer-sender.ts';
 
 describe('viewer sender: SRTP with AES-128-GCM', () => {
   it('seals packets byte for byte as werift does, across a sequence number wrap', () => {
@@ -34,5 +34,25 @@ describe('viewer sender: SRTP with AES-128-GCM', () => {
       const [encrypted, tag] = sealGcm(ours, head, payload, header.ssrc, seq);
       expect(Buffer.concat([head, encrypted, tag])).toEqual(theirs.encrypt(payload, header));
     }
+  });
+});
+
+describe('viewer sender: the clock of sender reports', () => {
+  it('reads the wall clock as an NTP timestamp, fraction included', () => {
+    const ntp = ntpNow();
+    const wall = Date.now();
+    const seconds = Number(ntp >> 32n);
+    const fraction = Number(ntp & 0xffffffffn) / 2 ** 32;
+    const ms = (seconds + fraction) * 1000 - 2_208_988_800_000;
+    expect(Math.abs(ms - wall)).toBeLessThan(5);
+    // A tenth of a second later, a tenth of a second more: the fraction is a fraction.
+    const later = (start: number) => {
+      while (Date.now() < start + 100);
+      return ntpNow();
+    };
+    const next = later(wall);
+    const elapsed = Number(next - ntp) / 2 ** 32;
+    expect(elapsed).toBeGreaterThan(0.095);
+    expect(elapsed).toBeLessThan(0.15);
   });
 });

@@ -45,6 +45,7 @@ export interface WorkerStats {
   viewers: number;
   connectedViewers: number;
   slowSends: number;
+  addressedSends: number;
   packetsIn: number;
   /** Batches of the publisher's packets dropped because the worker was over a second behind. */
   lagDrops: number;

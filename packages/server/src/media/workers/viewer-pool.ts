@@ -179,10 +179,18 @@ export class ViewerPool {
         viewers: a.viewers + b.viewers,
         connectedViewers: a.connectedViewers + b.connectedViewers,
         slowSends: a.slowSends + b.slowSends,
+        addressedSends: a.addressedSends + b.addressedSends,
         packetsIn: a.packetsIn + b.packetsIn,
         lagDrops: a.lagDrops + b.lagDrops,
       }),
-      { viewers: 0, connectedViewers: 0, slowSends: 0, packetsIn: 0, lagDrops: 0 },
+      {
+        viewers: 0,
+        connectedViewers: 0,
+        slowSends: 0,
+        addressedSends: 0,
+        packetsIn: 0,
+        lagDrops: 0,
+      },
     );
   }
 

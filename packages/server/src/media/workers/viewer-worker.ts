@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '@cunbo/shared';
-import { ntpTime, type RTCPeerConnection } from 'werift';
+import type { RTCPeerConnection } from 'werift';
 import { createPeerConnection, PeerSession } from '../peer.ts';
 import { isKeyframeRequest, Outlet } from '../relay.ts';
+import { ntpNow } from '../viewer-sender.ts';
 import type { MediaKind } from '../sdp.ts';
 import type {
   Codecs,
@@ -112,7 +113,7 @@ function onRtp(lives: string[], buffer: ArrayBuffer): void {
   const now = Date.now();
   // One clock read per batch, as the in-thread relay reads one per publisher packet: the
   // packets of a batch arrived within one event-loop turn of the main thread.
-  const ntp = ntpTime();
+  const ntp = ntpNow();
   const targets = lives.map((liveId) => byLive.get(liveId));
   decodeBatch(buffer, (live, kind, packet, isKeyframe) => {
     packetsIn++;
@@ -174,11 +175,22 @@ function replay(id: string, buffer: ArrayBuffer): void {
 function stats(): WorkerStats {
   let connectedViewers = 0;
   let slowSends = 0;
+  let addressedSends = 0;
   for (const viewer of viewers.values()) {
     if (viewer.pc.connectionState === 'connected') connectedViewers++;
-    for (const outlet of Object.values(viewer.outlets)) slowSends += outlet.slowSends;
+    for (const outlet of Object.values(viewer.outlets)) {
+      slowSends += outlet.slowSends;
+      addressedSends += outlet.addressedSends;
+    }
   }
-  return { viewers: viewers.size, connectedViewers, slowSends, packetsIn, lagDrops };
+  return {
+    viewers: viewers.size,
+    connectedViewers,
+    slowSends,
+    addressedSends,
+    packetsIn,
+    lagDrops,
+  };
 }
 
 async function close(): Promise<void> {

@@ -64,6 +64,8 @@ describe('media relay: viewers in worker threads', () => {
     const stats = await pool().stats();
     expect(stats.connectedViewers).toBe(2);
     expect(stats.slowSends).toBe(0);
+    // On sockets connected to each viewer (udp-path.ts).
+    expect(stats.addressedSends).toBe(0);
     expect(stats.lagDrops).toBe(0);
     expect(bed.t.app.media.stats(live.id).lives[live.id]!.connectedViewers).toBe(2);
     await leave(a.location, b.location);
