@@ -120,18 +120,13 @@ export class ViewerSender {
     head.writeUInt16BE(seq, 2);
     head.writeUInt32BE(ts, 4);
 
-    const cipher = gcmCipher(this.gcm!, sender.ssrc, seq);
-    cipher.setAAD(head);
-    const encrypted = cipher.update(payload);
-    cipher.final();
     // One array for every send: dgram copies the list before it returns.
     const parts = PARTS;
-    parts[0] = head;
-    parts[1] = encrypted;
-    parts[2] = cipher.getAuthTag();
+    sealGcm(this.gcm!, head, payload, sender.ssrc, seq, parts);
+    const sent = head.length + parts[1]!.length + GCM_TAG;
     if (!path.send(parts, pair!.remoteAddr[0], pair!.remoteAddr[1])) this.addressedSends++;
     parts[0] = parts[1] = parts[2] = EMPTY;
-    dtls.bytesSent += head.length + encrypted.length + GCM_TAG;
+    dtls.bytesSent += sent;
     dtls.packetsSent++;
   }
 
@@ -194,7 +189,8 @@ export function gcmSession(context: SrtpContextInternals): GcmSession {
 /**
  * SRTP with AEAD_AES_128_GCM (RFC 7714): the header authenticated, the payload encrypted;
  * the rollover counter kept in werift's own state for this SSRC, so its retransmissions
- * (which go through werift) and these packets agree. Returns the ciphertext and the tag.
+ * (which go through werift) and these packets agree. Writes the datagram's parts into `out`:
+ * the header, the ciphertext and the tag.
  */
 export function sealGcm(
   gcm: GcmSession,
@@ -202,12 +198,14 @@ export function sealGcm(
   payload: Buffer,
   ssrc: number,
   seq: number,
-): [Buffer, Buffer] {
+  out: Buffer[],
+): void {
   const cipher = gcmCipher(gcm, ssrc, seq);
   cipher.setAAD(head);
-  const encrypted = cipher.update(payload);
+  out[0] = head;
+  out[1] = cipher.update(payload);
   cipher.final();
-  return [encrypted, cipher.getAuthTag()];
+  out[2] = cipher.getAuthTag();
 }
 
 /** The cipher of one packet, its rollover counter advanced in werift's state. */
@@ -238,7 +236,7 @@ export function gcmIv(salt: Buffer, ssrc: number, roc: number, seq: number): Buf
  * A header object without werift's constructor, which defines each field with
  * `Object.defineProperty`: about 50 ns here against 115 ns for `new RtpHeader()`.
  */
-function bareHeader(
+export function bareHeader(
   payloadType: number,
   sequenceNumber: number,
   timestamp: number,

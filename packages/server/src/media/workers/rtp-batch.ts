@@ -1,4 +1,5 @@
-import { RtpHeader, RtpPacket } from 'werift';
+import { RtpPacket } from 'werift';
+import { bareHeader } from '../viewer-sender.ts';
 import type { MediaKind } from '../sdp.ts';
 
 /**
@@ -54,7 +55,7 @@ export function encodeBatch(entries: readonly BatchEntry[]): ArrayBuffer {
 /**
  * Reads a batch back as packets whose payloads are views into the buffer (shared by every
  * viewer of the worker, which only reads them). Headers are built without werift's
- * constructors, as `copyPacket` does, on a path that runs for every packet.
+ * constructors (`bareHeader`), on a path that runs for every packet.
  */
 export function decodeBatch(
   buffer: ArrayBuffer,
@@ -65,21 +66,13 @@ export function decodeBatch(
   while (at + RECORD <= buffer.byteLength) {
     const length = view.getUint16(at + 14);
     const flags = view.getUint8(at + 2);
-    const header = Object.create(RtpHeader.prototype) as RtpHeader;
-    header.version = 2;
-    header.padding = false;
-    header.paddingSize = 0;
-    header.extension = false;
-    header.marker = (flags & MARKER) !== 0;
-    header.payloadOffset = 0;
-    header.payloadType = view.getUint8(at + 3);
-    header.sequenceNumber = view.getUint16(at + 4);
-    header.timestamp = view.getUint32(at + 6);
-    header.ssrc = view.getUint32(at + 10);
-    header.csrcLength = 0;
-    header.csrc = [];
-    header.extensionProfile = 0xbede;
-    header.extensions = [];
+    const header = bareHeader(
+      view.getUint8(at + 3),
+      view.getUint16(at + 4),
+      view.getUint32(at + 6),
+      view.getUint32(at + 10),
+      (flags & MARKER) !== 0,
+    );
     const packet = Object.create(RtpPacket.prototype) as RtpPacket;
     packet.header = header;
     packet.payload = Buffer.from(buffer, at + RECORD, length);
