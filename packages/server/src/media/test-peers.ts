@@ -15,6 +15,7 @@ import {
   RtpHeader,
   TransportWideCC,
   RtpPacket,
+  ProtectionProfileAes128CmHmacSha1_80,
   useFIR,
   useNACK,
   usePLI,
@@ -171,12 +172,22 @@ export class TestPublisher {
   }
 }
 
+/**
+ * The SRTP profiles a viewer's DTLS may agree to. `aes-cm` is the one Chromium ends up with
+ * against the relay: only AES_CM_128_HMAC_SHA1_80, which the relay's fast path does not
+ * seal, so everything goes through werift's own send path.
+ */
+export type ViewerSrtp = 'any' | 'aes-cm';
+
 export class TestViewer {
   readonly pc: RTCPeerConnection;
   readonly received: Record<'audio' | 'video', RtpPacket[]> = { audio: [], video: [] };
   readonly transceivers: Record<'audio' | 'video', RTCRtpTransceiver>;
 
-  constructor(codec: VideoCodec = 'H264') {
+  constructor(
+    codec: VideoCodec = 'H264',
+    private readonly srtp: ViewerSrtp = 'any',
+  ) {
     this.pc = new RTCPeerConnection({
       iceServers: [],
       codecs: peerCodecs(codec),
@@ -191,6 +202,16 @@ export class TestViewer {
         track.onReceiveRtp.subscribe((packet) => this.received[kind].push(packet));
       });
     }
+  }
+
+  /** Before the answer is applied: narrows the SRTP profiles the DTLS handshake offers. */
+  limitSrtpProfiles(): void {
+    if (this.srtp === 'any') return;
+    // werift keeps the list private; a test peer may narrow it before the handshake.
+    for (const t of this.pc.dtlsTransports)
+      (t as unknown as { srtpProfiles: number[] }).srtpProfiles = [
+        ProtectionProfileAes128CmHmacSha1_80,
+      ];
   }
 
   /** The SSRC the relay announced for this viewer's video (first a=ssrc of the video section). */
@@ -336,13 +357,14 @@ export class MediaTestBed {
     return { publisher, location: res.headers.get('location')! };
   }
 
-  async watch(liveId: string, codec: VideoCodec = 'H264') {
-    const viewer = this.track(new TestViewer(codec));
+  async watch(liveId: string, codec: VideoCodec = 'H264', srtp: ViewerSrtp = 'any') {
+    const viewer = this.track(new TestViewer(codec, srtp));
     const res = await postOffer(
       `${this.base}/api/v1/lives/${liveId}/whep`,
       await offerOf(viewer.pc),
     );
     if (res.status !== 201) throw new Error(`WHEP answered ${res.status}: ${res.body}`);
+    viewer.limitSrtpProfiles();
     await viewer.pc.setRemoteDescription({ type: 'answer', sdp: res.body });
     await waitFor(() => viewer.pc.connectionState === 'connected', 'viewer connected');
     return { viewer, location: res.headers.get('location')! };

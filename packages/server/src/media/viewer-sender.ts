@@ -99,6 +99,12 @@ export class ViewerSender {
     if (!path || !this.prepare()) {
       this.fallbacks++;
       sender.sendRtp(copyPacket(source, seq, ts)).catch(() => undefined);
+      // werift stamped the next sender report with its own clock, right to the second only
+      // (see ntpNow), which sends a receiver's A/V sync astray: the picture was held back by
+      // up to half a second. It did so before its first await; pair the packet with ours.
+      const internals = sender as unknown as SenderInternals;
+      internals.ntpTimestamp = ntpTimestamp;
+      internals.rtpTimestamp = internals.timestamp;
       return;
     }
     const internals = sender as unknown as SenderInternals;
