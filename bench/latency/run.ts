@@ -27,7 +27,7 @@ import {
   SERVER_ADDRESS,
   type Impairment,
 } from '../media-lib/netns.ts';
-import type { FrameSample, HlsLatency } from '../media-lib/page-api.ts';
+import type { FrameSample, HlsLatency, ViewerVideoStats } from '../media-lib/page-api.ts';
 import { openPublisher, openViewer, type ViewerPage } from '../media-lib/pages.ts';
 import { endLive, hlsUrl, startLive, type Seller } from '../media-lib/platform.ts';
 import {
@@ -55,8 +55,8 @@ const { values: args } = parseArgs({
      * receiver's jitter buffer then grows to ~200 ms (see docs/benchmarks.md).
      */
     'same-browser': { type: 'boolean', default: false },
-    /** Also an HLS viewer of the impaired publisher. */
-    'impaired-hls': { type: 'boolean', default: true },
+    /** No HLS viewer of the impaired publisher (Node 20's parseArgs has no `--no-` forms). */
+    'no-impaired-hls': { type: 'boolean', default: false },
     'server-env': { type: 'string', multiple: true, default: [] },
     out: { type: 'string' },
   },
@@ -71,7 +71,7 @@ const opt = {
   paths: args.paths.split(',').map((p) => p.trim()),
   rttMs: num(args.rtt, 'rtt'),
   lossPercent: num(args.loss, 'loss'),
-  impairedHls: args['impaired-hls'],
+  impairedHls: !args['no-impaired-hls'],
   sameBrowser: args['same-browser'],
   serverEnv: parseEnv(args['server-env']),
 };
@@ -106,6 +106,70 @@ interface Measured {
     freezes: number;
     packetsLost: number;
   } | null;
+  /**
+   * WebRTC only, per second of the window: the receiver's jitter buffer for the picture and
+   * for the sound (the delay it held each sample or frame by, and its target), the sound's
+   * RTP jitter and the share of it made up (concealed). The picture waits for the sound to
+   * stay in sync, so a growing audio buffer shows up as a growing delay.
+   */
+  receiverPerSecond: ReceiverSecond[] | null;
+}
+
+interface ReceiverSecond {
+  videoBufferMs: number | null;
+  videoTargetMs: number | null;
+  /** The floor under the picture's target: A/V sync (or a playout-delay request) at work. */
+  videoMinimumMs: number | null;
+  /** Decoding a frame, and assembling it from its packets, on average. */
+  videoDecodeMs: number | null;
+  videoAssemblyMs: number | null;
+  audioBufferMs: number | null;
+  audioTargetMs: number | null;
+  audioMinimumMs: number | null;
+  /** The audio output's own delay (the device's buffer), which sync also waits for. */
+  audioPlayoutMs: number | null;
+  audioJitterMs: number | null;
+  audioConcealedPercent: number | null;
+}
+
+/** The receiver's figures between two getStats() samples. */
+function receiverSecond(a: ViewerVideoStats | null, b: ViewerVideoStats | null): ReceiverSecond {
+  const per = (delta: number, count: number) => (count > 0 ? round((delta / count) * 1000) : null);
+  const vEmitted = a && b ? b.jitterBufferEmittedCount - a.jitterBufferEmittedCount : 0;
+  const aa = a?.audio ?? null;
+  const ba = b?.audio ?? null;
+  const aEmitted = aa && ba ? ba.jitterBufferEmittedCount - aa.jitterBufferEmittedCount : 0;
+  const played = aa && ba ? ba.totalSamplesReceived - aa.totalSamplesReceived : 0;
+  return {
+    videoBufferMs: a && b ? per(b.jitterBufferDelay - a.jitterBufferDelay, vEmitted) : null,
+    videoTargetMs:
+      a && b ? per(b.jitterBufferTargetDelay - a.jitterBufferTargetDelay, vEmitted) : null,
+    videoMinimumMs:
+      a && b ? per(b.jitterBufferMinimumDelay - a.jitterBufferMinimumDelay, vEmitted) : null,
+    videoDecodeMs:
+      a && b ? per(b.totalDecodeTime - a.totalDecodeTime, b.framesDecoded - a.framesDecoded) : null,
+    videoAssemblyMs:
+      a && b
+        ? per(b.totalAssemblyTime - a.totalAssemblyTime, b.framesDecoded - a.framesDecoded)
+        : null,
+    audioBufferMs: aa && ba ? per(ba.jitterBufferDelay - aa.jitterBufferDelay, aEmitted) : null,
+    audioTargetMs:
+      aa && ba ? per(ba.jitterBufferTargetDelay - aa.jitterBufferTargetDelay, aEmitted) : null,
+    audioMinimumMs:
+      aa && ba ? per(ba.jitterBufferMinimumDelay - aa.jitterBufferMinimumDelay, aEmitted) : null,
+    audioPlayoutMs:
+      aa && ba
+        ? per(
+            ba.totalPlayoutDelay - aa.totalPlayoutDelay,
+            ba.totalPlayoutSamples - aa.totalPlayoutSamples,
+          )
+        : null,
+    audioJitterMs: ba?.jitter == null ? null : round(ba.jitter * 1000),
+    audioConcealedPercent:
+      aa && ba && played > 0
+        ? round(((ba.concealedSamples - aa.concealedSamples) / played) * 100)
+        : null,
+  };
 }
 
 interface Watched {
@@ -122,15 +186,25 @@ async function collect(watched: Watched[]): Promise<Measured[]> {
   for (const w of watched) await w.viewer.takeFrames();
   const statsBefore = await Promise.all(watched.map((w) => w.viewer.stats()));
   const kept = new Map<string, FrameSample[][]>(watched.map((w) => [w.name, []]));
+  const seconds = new Map<string, ReceiverSecond[]>(watched.map((w) => [w.name, []]));
+  let last = statsBefore;
   for (let s = 0; s < opt.seconds; s++) {
     await delay(1000);
     const line: string[] = [];
-    for (const w of watched) {
+    const now = await Promise.all(watched.map((w) => w.viewer.stats()));
+    for (const [i, w] of watched.entries()) {
       const frames = await w.viewer.takeFrames();
       kept.get(w.name)!.push(frames);
       const p50 = percentiles(delays(frames)).p50;
-      line.push(`${w.name} ${p50 ?? '–'} ms (${frames.length} frames)`);
+      const r = receiverSecond(last[i] ?? null, now[i] ?? null);
+      seconds.get(w.name)!.push(r);
+      const audio =
+        w.transport === 'webrtc' && r.audioBufferMs !== null
+          ? `, audio buffer ${r.audioBufferMs}/${r.audioTargetMs} ms jitter ${r.audioJitterMs} ms`
+          : '';
+      line.push(`${w.name} ${p50 ?? '–'} ms (${frames.length} frames${audio})`);
     }
+    last = now;
     if (s % 5 === 4) log(`  ${s + 1} s: ${line.join(', ')}`);
   }
   const statsAfter = await Promise.all(watched.map((w) => w.viewer.stats()));
@@ -175,6 +249,7 @@ async function collect(watched: Watched[]): Promise<Measured[]> {
       goalMet: goal === null || delayMs.p50 === null ? null : delayMs.p50 < goal,
       p50PerSecond: perSecond.map((f) => percentiles(delays(f)).p50),
       receiver,
+      receiverPerSecond: w.transport === 'webrtc' ? seconds.get(w.name)! : null,
       hls: hlsAfter[i] ?? null,
     };
   });

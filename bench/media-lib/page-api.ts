@@ -50,6 +50,35 @@ export interface ViewerVideoStats {
   jitterBufferDelay: number;
   jitterBufferTargetDelay: number;
   jitterBufferEmittedCount: number;
+  /** The floor the receiver put under its target (A/V sync, or a playout-delay request). */
+  jitterBufferMinimumDelay: number;
+  /** Seconds spent decoding, and from the first packet of a frame to its last. */
+  totalDecodeTime: number;
+  totalAssemblyTime: number;
+  /** The audio track's receiver, when there is one (the picture waits for it: A/V sync). */
+  audio: ViewerAudioStats | null;
+}
+
+/** The viewer's audio `inbound-rtp`: cumulative counters, as getStats() gives them. */
+export interface ViewerAudioStats {
+  packetsReceived: number;
+  packetsLost: number;
+  /** RTP interarrival jitter, seconds. */
+  jitter: number | null;
+  jitterBufferDelay: number;
+  jitterBufferTargetDelay: number;
+  jitterBufferEmittedCount: number;
+  jitterBufferMinimumDelay: number;
+  /** Samples the receiver made up (loss or an empty buffer), and all it played. */
+  concealedSamples: number;
+  totalSamplesReceived: number;
+  /** Samples stretched in (slowing down to grow the buffer) and cut out (speeding up). */
+  insertedSamplesForDeceleration: number;
+  removedSamplesForAcceleration: number;
+  /** The audio output's own delay (`media-playout`: seconds summed over samples), which A/V
+   * sync holds the picture back by as well. */
+  totalPlayoutDelay: number;
+  totalPlayoutSamples: number;
 }
 
 /** One picture the viewer's page presented (requestVideoFrameCallback). */

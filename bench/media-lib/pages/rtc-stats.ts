@@ -4,7 +4,7 @@
  * Browser side: the peer connections the app's code makes (recorded as they are made), and
  * the getStats() figures the benches report, as plain JSON.
  */
-import type { PublisherVideoStats, ViewerVideoStats } from '../page-api.ts';
+import type { PublisherVideoStats, ViewerAudioStats, ViewerVideoStats } from '../page-api.ts';
 
 const made: RTCPeerConnection[] = [];
 
@@ -84,7 +84,9 @@ export async function viewerStats(pc: RTCPeerConnection): Promise<ViewerVideoSta
   const stats = await pc.getStats();
   const inb = byType(stats, 'inbound-rtp').find((s) => s.kind === 'video');
   if (!inb) return null;
+  const audio = byType(stats, 'inbound-rtp').find((s) => s.kind === 'audio');
   return {
+    audio: audio ? audioStats(audio, byType(stats, 'media-playout')[0]) : null,
     at: Date.now(),
     framesDecoded: num(inb.framesDecoded) ?? 0,
     framesDropped: num(inb.framesDropped) ?? 0,
@@ -104,5 +106,26 @@ export async function viewerStats(pc: RTCPeerConnection): Promise<ViewerVideoSta
     jitterBufferDelay: num(inb.jitterBufferDelay) ?? 0,
     jitterBufferTargetDelay: num(inb.jitterBufferTargetDelay) ?? 0,
     jitterBufferEmittedCount: num(inb.jitterBufferEmittedCount) ?? 0,
+    jitterBufferMinimumDelay: num(inb.jitterBufferMinimumDelay) ?? 0,
+    totalDecodeTime: num(inb.totalDecodeTime) ?? 0,
+    totalAssemblyTime: num(inb.totalAssemblyTime) ?? 0,
+  };
+}
+
+function audioStats(inb: Report, playout: Report | undefined): ViewerAudioStats {
+  return {
+    packetsReceived: num(inb.packetsReceived) ?? 0,
+    packetsLost: num(inb.packetsLost) ?? 0,
+    jitter: num(inb.jitter),
+    jitterBufferDelay: num(inb.jitterBufferDelay) ?? 0,
+    jitterBufferTargetDelay: num(inb.jitterBufferTargetDelay) ?? 0,
+    jitterBufferEmittedCount: num(inb.jitterBufferEmittedCount) ?? 0,
+    jitterBufferMinimumDelay: num(inb.jitterBufferMinimumDelay) ?? 0,
+    concealedSamples: num(inb.concealedSamples) ?? 0,
+    totalSamplesReceived: num(inb.totalSamplesReceived) ?? 0,
+    insertedSamplesForDeceleration: num(inb.insertedSamplesForDeceleration) ?? 0,
+    removedSamplesForAcceleration: num(inb.removedSamplesForAcceleration) ?? 0,
+    totalPlayoutDelay: num(playout?.totalPlayoutDelay) ?? 0,
+    totalPlayoutSamples: num(playout?.totalSamplesCount) ?? 0,
   };
 }
