@@ -1,6 +1,13 @@
-import { createCipheriv, createSecretKey, type CipherGCM, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createHmac,
+  createSecretKey,
+  type CipherGCM,
+  type KeyObject,
+} from 'node:crypto';
 import {
   ProtectionProfileAeadAes128Gcm,
+  ProtectionProfileAes128CmHmacSha1_80,
   RTP_EXTENSION_URI,
   RtpHeader,
   type RTCRtpSender,
@@ -22,20 +29,20 @@ import { udpPathOf, type UdpTransportLike } from './udp-path.ts';
  * Here, per packet: the header is a copy of a template made once (by werift's own
  * serialiser, with the viewer's MID extension) with marker, payload type, sequence number
  * and timestamp written in; AES-128-GCM (RFC 7714) through `node:crypto`, the fastest way
- * Node offers (one `createCipheriv` with a key object made once; AES-CM with HMAC-SHA1,
- * which needs a cipher and an HMAC per packet, measured slower); one `sendmsg` of the three
- * parts without concatenating them, on a socket connected to the viewer (udp-path.ts).
+ * Node offers (one `createCipheriv` with a key object made once), or AES_CM_128_HMAC_SHA1_80
+ * (RFC 3711: a cipher and an HMAC per packet), which is what Chromium's viewers negotiate;
+ * one `sendmsg` of the three parts without concatenating them, on a socket connected to the
+ * viewer (udp-path.ts).
  * werift's history still answers the viewer's NACKs with the right packet (as RTX when
  * negotiated), from a ring that makes the packet only when asked (`History`), and its
  * sender reports carry the counts and the NTP/RTP time pair of what was sent.
  *
- * Anything else (AES-CM negotiated, header extensions other than the MID, a TCP candidate)
- * falls back to `sendRtp`: correct, only slower.
+ * Anything else (another SRTP profile, header extensions other than the MID, a TCP
+ * candidate) falls back to `sendRtp`: correct, only slower.
  */
 
 /** werift's NACK history length (`RTP_HISTORY_SIZE` in its rtpSender, not exported). */
 const HISTORY = 128;
-const GCM_TAG = 16;
 
 /** The fields of werift's `RTCRtpSender` this module reads and writes; all public in its JS. */
 interface SenderInternals {
@@ -54,7 +61,8 @@ interface SenderInternals {
 
 export interface SrtpContextInternals {
   profile: number;
-  cipher: { srtpSessionKey: Buffer; srtpSessionSalt: Buffer };
+  /** `srtpSessionAuthTag`: the HMAC key of the AES-CM profiles (RFC 3711 §4.2). */
+  cipher: { srtpSessionKey: Buffer; srtpSessionSalt: Buffer; srtpSessionAuthTag?: Buffer };
   getSrtpSsrcState(ssrc: number): { rolloverCounter: number };
   updateRolloverCount(sequenceNumber: number, state: { rolloverCounter: number }): void;
 }
@@ -64,18 +72,22 @@ interface NominatedPair {
   protocol: { transport: UdpTransportLike };
 }
 
-/** What the GCM path needs, made once per SRTP session (a DTLS renegotiation makes another). */
-export interface GcmSession {
+/**
+ * What sealing needs, made once per SRTP session (a DTLS renegotiation makes another):
+ * `authKey` for AES_CM_128_HMAC_SHA1_80, null for AEAD_AES_128_GCM.
+ */
+export interface SealSession {
   context: SrtpContextInternals;
   key: KeyObject;
   salt: Buffer;
+  authKey: KeyObject | null;
 }
 
 export class ViewerSender {
   private template: Buffer | null = null;
   private extensions: RtpHeader['extensions'] = [];
   private payloadType = 0;
-  private gcm: GcmSession | null = null;
+  private seal: SealSession | null = null;
   /** Packets sent by werift's `sendRtp` because the fast path did not apply. */
   fallbacks = 0;
   /** Fast-path packets sent to an address because the socket was not pinned (udp-path.ts). */
@@ -128,8 +140,8 @@ export class ViewerSender {
 
     // One array for every send: dgram copies the list before it returns.
     const parts = PARTS;
-    sealGcm(this.gcm!, head, payload, sender.ssrc, seq, parts);
-    const sent = head.length + parts[1]!.length + GCM_TAG;
+    sealRtp(this.seal!, head, payload, sender.ssrc, seq, parts);
+    const sent = head.length + parts[1]!.length + parts[2]!.length;
     if (!path.send(parts, pair!.remoteAddr[0], pair!.remoteAddr[1])) this.addressedSends++;
     parts[0] = parts[1] = parts[2] = EMPTY;
     dtls.bytesSent += sent;
@@ -155,13 +167,14 @@ export class ViewerSender {
     return pair;
   }
 
-  /** Header template and GCM key for the current SRTP session; false: use werift's path. */
+  /** Header template and keys for the current SRTP session; false: use werift's path. */
   private prepare(): boolean {
     const context = (
       this.sender.dtlsTransport as unknown as { srtp?: { localContext?: SrtpContextInternals } }
     ).srtp?.localContext;
-    if (!context || context.profile !== ProtectionProfileAeadAes128Gcm) return false;
-    if (this.gcm?.context !== context) this.gcm = gcmSession(context);
+    if (!context) return false;
+    if (this.seal?.context !== context) this.seal = sealSession(context);
+    if (!this.seal) return false;
     if (!this.template) {
       const sender = this.sender;
       const internals = sender as unknown as SenderInternals;
@@ -183,13 +196,84 @@ export class ViewerSender {
   }
 }
 
-/** Builds the GCM session of an SRTP context: one key object for all its packets. */
-export function gcmSession(context: SrtpContextInternals): GcmSession {
-  return {
-    context,
-    key: createSecretKey(context.cipher.srtpSessionKey),
-    salt: context.cipher.srtpSessionSalt,
-  };
+/**
+ * The sealing session of an SRTP context: key objects made once for all its packets; null
+ * for a profile this path does not seal.
+ */
+export function sealSession(context: SrtpContextInternals): SealSession | null {
+  const { srtpSessionKey, srtpSessionSalt, srtpSessionAuthTag } = context.cipher;
+  if (context.profile === ProtectionProfileAeadAes128Gcm)
+    return { context, key: createSecretKey(srtpSessionKey), salt: srtpSessionSalt, authKey: null };
+  if (context.profile === ProtectionProfileAes128CmHmacSha1_80 && srtpSessionAuthTag)
+    return {
+      context,
+      key: createSecretKey(srtpSessionKey),
+      salt: srtpSessionSalt,
+      authKey: createSecretKey(srtpSessionAuthTag),
+    };
+  return null;
+}
+
+/**
+ * Seals one RTP packet with the session's profile, its rollover counter advanced in werift's
+ * own state for this SSRC, so werift's retransmissions and these packets agree. Writes the
+ * datagram's parts into `out`: the header, the ciphertext and the tag.
+ */
+export function sealRtp(
+  session: SealSession,
+  head: Buffer,
+  payload: Buffer,
+  ssrc: number,
+  seq: number,
+  out: Buffer[],
+): void {
+  if (session.authKey) sealCm(session, session.authKey, head, payload, ssrc, seq, out);
+  else sealGcm(session, head, payload, ssrc, seq, out);
+}
+
+/** Written for each packet, then read: the rollover counter as the HMAC's last input. */
+const ROC = Buffer.alloc(4);
+const CTR_IV = Buffer.alloc(16);
+const AUTH_TAG_80 = 10;
+
+/**
+ * AES_CM_128_HMAC_SHA1_80 (RFC 3711): the payload encrypted with AES-128 in counter mode from
+ * (SSRC || ROC || SEQ) XOR the 14-byte session salt (§4.1.1), then an HMAC-SHA1 over header,
+ * ciphertext and rollover counter, cut to 80 bits (§4.2).
+ */
+function sealCm(
+  session: SealSession,
+  authKey: KeyObject,
+  head: Buffer,
+  payload: Buffer,
+  ssrc: number,
+  seq: number,
+  out: Buffer[],
+): void {
+  const roc = rolloverCounter(session.context, ssrc, seq);
+  const iv = CTR_IV;
+  iv.fill(0);
+  iv.writeUInt32BE(ssrc, 4);
+  iv.writeUInt32BE(roc, 8);
+  iv.writeUInt16BE(seq, 12);
+  const salt = session.salt;
+  for (let i = 0; i < salt.length; i++) iv[i]! ^= salt[i]!;
+  const encrypted = createCipheriv('aes-128-ctr', session.key, iv).update(payload);
+  ROC.writeUInt32BE(roc, 0);
+  const mac = createHmac('sha1', authKey);
+  mac.update(head);
+  mac.update(encrypted);
+  mac.update(ROC);
+  out[0] = head;
+  out[1] = encrypted;
+  out[2] = mac.digest().subarray(0, AUTH_TAG_80);
+}
+
+/** The packet's rollover counter, advanced in werift's state for this SSRC. */
+function rolloverCounter(context: SrtpContextInternals, ssrc: number, seq: number): number {
+  const state = context.getSrtpSsrcState(ssrc);
+  context.updateRolloverCount(seq, state);
+  return state.rolloverCounter >>> 0;
 }
 
 /**
@@ -199,7 +283,7 @@ export function gcmSession(context: SrtpContextInternals): GcmSession {
  * the header, the ciphertext and the tag.
  */
 export function sealGcm(
-  gcm: GcmSession,
+  gcm: SealSession,
   head: Buffer,
   payload: Buffer,
   ssrc: number,
@@ -215,10 +299,9 @@ export function sealGcm(
 }
 
 /** The cipher of one packet, its rollover counter advanced in werift's state. */
-function gcmCipher(gcm: GcmSession, ssrc: number, seq: number): CipherGCM {
-  const state = gcm.context.getSrtpSsrcState(ssrc);
-  gcm.context.updateRolloverCount(seq, state);
-  return createCipheriv('aes-128-gcm', gcm.key, gcmIv(gcm.salt, ssrc, state.rolloverCounter, seq));
+function gcmCipher(gcm: SealSession, ssrc: number, seq: number): CipherGCM {
+  const roc = rolloverCounter(gcm.context, ssrc, seq);
+  return createCipheriv('aes-128-gcm', gcm.key, gcmIv(gcm.salt, ssrc, roc, seq));
 }
 
 /** Written for each packet: `createCipheriv` copies the IV, so one buffer serves them all. */
