@@ -7,6 +7,12 @@ export interface WebRtcPlan {
   /** Share of this process's viewers that decrypt and authenticate every packet (0 to 1). */
   decryptShare: number;
   connectConcurrency: number;
+  /**
+   * The SRTP profile the viewers' DTLS offers: `gcm` lets the relay pick AEAD_AES_128_GCM (as
+   * werift peers do), `aes-cm` only AES_CM_128_HMAC_SHA1_80 (what Chromium's viewers end up
+   * with).
+   */
+  srtp: 'gcm' | 'aes-cm';
 }
 
 export interface HlsPlan {

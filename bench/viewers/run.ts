@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     /** Load processes for the WebRTC viewers (and as many for HLS). */
     clients: { type: 'string', default: '2' },
     'decrypt-share': { type: 'string', default: '0.1' },
+    /** The viewers' SRTP profile: gcm (werift's choice) or aes-cm (what browsers get). */
+    srtp: { type: 'string', default: 'gcm' },
     concurrency: { type: 'string', default: '4' },
     /** MEDIA_WORKERS of the server; unset: the server's default. */
     workers: { type: 'string' },
@@ -51,6 +53,11 @@ const { values: args } = parseArgs({
   },
 });
 
+function srtpOf(value: string): WebRtcPlan['srtp'] {
+  if (value !== 'gcm' && value !== 'aes-cm') fail(`--srtp: gcm or aes-cm, not ${value}`);
+  return value;
+}
+
 const list = (value: string, name: string) =>
   value
     .split(',')
@@ -63,6 +70,7 @@ const opt = {
   settle: int(args.settle, 'settle'),
   clients: Math.max(1, int(args.clients, 'clients')),
   decryptShare: Number(args['decrypt-share']),
+  srtp: srtpOf(args.srtp),
   concurrency: Math.max(1, int(args.concurrency, 'concurrency')),
   workers: args.workers === undefined ? undefined : int(args.workers, 'workers'),
   port: args.port === undefined ? undefined : int(args.port, 'port'),
@@ -488,6 +496,7 @@ async function main() {
         whepUrl: `${base}/whep`,
         decryptShare: opt.decryptShare,
         connectConcurrency: opt.concurrency,
+        srtp: opt.srtp,
       };
       loads = await Promise.all(
         Array.from({ length: opt.clients }, () => startLoad(WEBRTC_LOAD, plan)),

@@ -9,6 +9,7 @@
  * machine they share with it. Feedback (receiver reports, NACK) comes from those viewers.
  */
 import {
+  ProtectionProfileAes128CmHmacSha1_80,
   RTCPeerConnection,
   useSdesMid,
   type RTCDtlsTransport,
@@ -76,7 +77,10 @@ class Viewer {
   /** The WHEP session URL, for DELETE when the viewer leaves. */
   location: URL | null = null;
 
-  constructor(private readonly decrypts: boolean) {
+  constructor(
+    private readonly decrypts: boolean,
+    private readonly srtp: WebRtcPlan['srtp'],
+  ) {
     this.pc = new RTCPeerConnection({
       iceServers: [],
       codecs: benchCodecs(),
@@ -102,6 +106,12 @@ class Viewer {
     if (res.status !== 201) throw new Error(`WHEP answered ${res.status}: ${answer.slice(0, 200)}`);
     this.location = new URL(res.headers.get('location')!, whepUrl);
     this.countAtTheSocket(this.pc.iceTransports[0]!);
+    // werift keeps the list private; narrowed before the handshake that uses it.
+    if (this.srtp === 'aes-cm')
+      for (const t of this.pc.dtlsTransports)
+        (t as unknown as { srtpProfiles: number[] }).srtpProfiles = [
+          ProtectionProfileAes128CmHmacSha1_80,
+        ];
     await this.pc.setRemoteDescription({ type: 'answer', sdp: answer });
     const started = Date.now();
     while (this.pc.connectionState !== 'connected') {
@@ -197,7 +207,7 @@ async function scale(target: number): Promise<void> {
   let next = viewers.length;
   const worker = async () => {
     while (next < target) {
-      const viewer = new Viewer(decrypts(next++));
+      const viewer = new Viewer(decrypts(next++), p.srtp);
       try {
         await viewer.connect(p.whepUrl);
         viewers.push(viewer);
