@@ -191,7 +191,7 @@ export function createMedia(deps: {
       for (const kind of ['audio', 'video'] as const)
         if (narrowed.codecs[kind]) pc.addTransceiver(kind, { direction: 'sendonly' });
     }
-    const peer = new PeerSession(pc);
+    const peer = new PeerSession(pc, role === 'viewer' ? 'server' : 'auto');
     const s: Session = {
       id: randomBytes(16).toString('base64url'),
       liveId,

@@ -92,13 +92,30 @@ export function restartConnectivityChecks(pc: RTCPeerConnection): void {
 export class PeerSession {
   private remoteSdp = '';
 
-  constructor(readonly pc: RTCPeerConnection) {}
+  /**
+   * `dtls: 'server'` takes the DTLS server's side whenever the offer leaves the choice to us
+   * (`actpass`): see {@link answerAsDtlsServer}. Viewers do, so that browsers' viewers get
+   * the SRTP profile the relay's fast path seals (viewer-sender.ts).
+   */
+  constructor(
+    readonly pc: RTCPeerConnection,
+    private readonly dtls: 'auto' | 'server' = 'auto',
+  ) {}
+
+  private async localAnswer(offer: string): Promise<void> {
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(
+      this.dtls === 'server'
+        ? { type: 'answer', sdp: answerAsDtlsServer(offer, answer.sdp) }
+        : answer,
+    );
+  }
 
   /** Applies the (narrowed) offer and returns the answer with our candidates in it. */
   async answer(offer: string): Promise<string> {
     try {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
-      await this.pc.setLocalDescription(await this.pc.createAnswer());
+      await this.localAnswer(offer);
     } catch (err) {
       if (err instanceof AppError) throw err;
       throw new AppError('INVALID_SDP', 'The SDP offer could not be negotiated', 400, {
@@ -146,7 +163,7 @@ export class PeerSession {
     unpinPeer(this.pc);
     try {
       await this.pc.setRemoteDescription({ type: 'offer', sdp: offer });
-      await this.pc.setLocalDescription(await this.pc.createAnswer());
+      await this.localAnswer(offer);
     } catch (err) {
       throw new AppError('INVALID_SDP', 'The ICE restart could not be applied', 422, {
         reason: err instanceof Error ? err.message : String(err),
@@ -162,3 +179,29 @@ export class PeerSession {
     await this.pc.close().catch(() => undefined);
   }
 }
+
+/**
+ * The answer with `a=setup:passive` where werift wrote `active`, when the offer left the DTLS
+ * role to us (`actpass`, RFC 8842 §5.3). werift answers as the DTLS client, and the client
+ * lets the server choose the SRTP profile: Chromium (libwebrtc), as the server, chooses
+ * AES_CM_128_HMAC_SHA1_80, which it ranks before the AEAD profiles for their larger packets.
+ * As the server, werift chooses by its own order, AEAD_AES_128_GCM first, the profile the
+ * relay's fast path seals (viewer-sender.ts); a browser that does not offer it gets
+ * AES_CM_128_HMAC_SHA1_80 as before, through werift's own send path.
+ */
+export function answerAsDtlsServer(offer: string, answer: string): string {
+  if (!/^a=setup:actpass\r?$/m.test(offer)) return answer;
+  return answer.replace(/^a=setup:active(?=\r?$)/gm, 'a=setup:passive');
+}
+
+/**
+ * How long a viewer's media waits after the connection comes up when we are the DTLS server.
+ * The server is done with the handshake one flight before the client: its first packets
+ * could reach a client that has not set up its SRTP keys yet, and be dropped there (werift
+ * peers handle the last flight asynchronously), which loses a cached keyframe sent at once.
+ */
+export const DTLS_SERVER_GRACE_MS = 50;
+
+/** Whether this peer connection took the DTLS server's side (see `answerAsDtlsServer`). */
+export const isDtlsServer = (pc: RTCPeerConnection): boolean =>
+  pc.dtlsTransports.some((t) => (t as unknown as { role?: string }).role === 'server');

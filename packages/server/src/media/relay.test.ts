@@ -106,6 +106,8 @@ describe('media relay: forwarding', () => {
         expect(offset).toBeGreaterThanOrEqual(-5);
         expect(offset).toBeLessThan(150);
       }
+      // The relay took the DTLS server's side (peer.ts), so that it, not the viewer, picks.
+      expect(viewer.pc.remoteDescription!.sdp).toMatch(/^a=setup:passive\r?$/m);
       // Both profiles take the relay's own path, none werift's.
       expect(bed.t.app.media.stats(live.id).lives[live.id]!.slowSends - slowBefore).toBe(0);
     });

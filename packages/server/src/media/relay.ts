@@ -9,6 +9,7 @@ import {
   type RTCRtpSender,
   type RtcpPacket,
 } from 'werift';
+import { DTLS_SERVER_GRACE_MS, isDtlsServer } from './peer.ts';
 import { startsKeyframe } from './codecs.ts';
 import type { MediaKind, NegotiatedCodec } from './sdp.ts';
 import { TwccRecorder } from './twcc.ts';
@@ -465,12 +466,17 @@ export class LiveRelay {
     viewer.connectTimer = setTimeout(() => {
       if (viewer.pc.connectionState !== 'connected') this.goneViewer(id, 'no connection');
     }, this.options.viewerConnectTimeoutMs);
+    const start = () => {
+      if (this.viewers.get(id) !== viewer || pc.connectionState !== 'connected') return;
+      for (const outlet of Object.values(viewer.outlets)) outlet.activate();
+      this.startFromCache(viewer);
+      this.requestKeyframe(false);
+    };
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') {
         clearTimeout(viewer.connectTimer);
-        for (const outlet of Object.values(viewer.outlets)) outlet.activate();
-        this.startFromCache(viewer);
-        this.requestKeyframe(false);
+        if (isDtlsServer(pc)) setTimeout(start, DTLS_SERVER_GRACE_MS);
+        else start();
       } else if (state === 'failed' || state === 'closed') {
         this.goneViewer(id, state);
       }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '@cunbo/shared';
 import type { RTCPeerConnection } from 'werift';
-import { createPeerConnection, PeerSession } from '../peer.ts';
+import { createPeerConnection, DTLS_SERVER_GRACE_MS, isDtlsServer, PeerSession } from '../peer.ts';
 import { isKeyframeRequest, Outlet } from '../relay.ts';
 import { ntpNow } from '../viewer-sender.ts';
 import type { MediaKind } from '../sdp.ts';
@@ -57,7 +57,7 @@ async function addViewer(id: string, liveId: string, offer: string, codecs: Code
   const pc = createPeerConnection('viewer', init.webrtc);
   for (const kind of ['audio', 'video'] as const)
     if (codecs[kind]) pc.addTransceiver(kind, { direction: 'sendonly' });
-  const viewer = new WorkerViewer(id, liveId, new PeerSession(pc));
+  const viewer = new WorkerViewer(id, liveId, new PeerSession(pc, 'server'));
   let sdp: string;
   try {
     sdp = await viewer.peer.answer(offer);
@@ -81,11 +81,16 @@ async function addViewer(id: string, liveId: string, offer: string, codecs: Code
   viewer.connectTimer = setTimeout(() => {
     if (pc.connectionState !== 'connected') gone(id, 'no connection');
   }, init.viewerConnectTimeoutMs);
+  const start = () => {
+    if (viewers.get(id) !== viewer || pc.connectionState !== 'connected') return;
+    for (const outlet of Object.values(viewer.outlets)) outlet.activate();
+    post({ t: 'started', id, liveId });
+  };
   pc.connectionStateChange.subscribe((state) => {
     if (state === 'connected') {
       clearTimeout(viewer.connectTimer);
-      for (const outlet of Object.values(viewer.outlets)) outlet.activate();
-      post({ t: 'started', id, liveId });
+      if (isDtlsServer(pc)) setTimeout(start, DTLS_SERVER_GRACE_MS);
+      else start();
     } else if (state === 'failed' || state === 'closed') {
       gone(id, state);
     }
