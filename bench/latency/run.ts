@@ -132,38 +132,34 @@ interface ReceiverSecond {
   audioConcealedPercent: number | null;
 }
 
+type NumberKey<T> = { [K in keyof T]: T[K] extends number ? K : never }[keyof T];
+
+/**
+ * Milliseconds per unit of `count` by which the cumulative seconds `total` grew between two
+ * getStats() samples (e.g. jitter buffer delay per emitted frame); null without both samples
+ * or without any unit.
+ */
+function msPer<T>(a: T | null, b: T | null, total: NumberKey<T>, count: NumberKey<T>) {
+  if (!a || !b) return null;
+  const n = (b[count] as number) - (a[count] as number);
+  return n > 0 ? round((((b[total] as number) - (a[total] as number)) / n) * 1000) : null;
+}
+
 /** The receiver's figures between two getStats() samples. */
 function receiverSecond(a: ViewerVideoStats | null, b: ViewerVideoStats | null): ReceiverSecond {
-  const per = (delta: number, count: number) => (count > 0 ? round((delta / count) * 1000) : null);
-  const vEmitted = a && b ? b.jitterBufferEmittedCount - a.jitterBufferEmittedCount : 0;
   const aa = a?.audio ?? null;
   const ba = b?.audio ?? null;
-  const aEmitted = aa && ba ? ba.jitterBufferEmittedCount - aa.jitterBufferEmittedCount : 0;
   const played = aa && ba ? ba.totalSamplesReceived - aa.totalSamplesReceived : 0;
   return {
-    videoBufferMs: a && b ? per(b.jitterBufferDelay - a.jitterBufferDelay, vEmitted) : null,
-    videoTargetMs:
-      a && b ? per(b.jitterBufferTargetDelay - a.jitterBufferTargetDelay, vEmitted) : null,
-    videoMinimumMs:
-      a && b ? per(b.jitterBufferMinimumDelay - a.jitterBufferMinimumDelay, vEmitted) : null,
-    videoDecodeMs:
-      a && b ? per(b.totalDecodeTime - a.totalDecodeTime, b.framesDecoded - a.framesDecoded) : null,
-    videoAssemblyMs:
-      a && b
-        ? per(b.totalAssemblyTime - a.totalAssemblyTime, b.framesDecoded - a.framesDecoded)
-        : null,
-    audioBufferMs: aa && ba ? per(ba.jitterBufferDelay - aa.jitterBufferDelay, aEmitted) : null,
-    audioTargetMs:
-      aa && ba ? per(ba.jitterBufferTargetDelay - aa.jitterBufferTargetDelay, aEmitted) : null,
-    audioMinimumMs:
-      aa && ba ? per(ba.jitterBufferMinimumDelay - aa.jitterBufferMinimumDelay, aEmitted) : null,
-    audioPlayoutMs:
-      aa && ba
-        ? per(
-            ba.totalPlayoutDelay - aa.totalPlayoutDelay,
-            ba.totalPlayoutSamples - aa.totalPlayoutSamples,
-          )
-        : null,
+    videoBufferMs: msPer(a, b, 'jitterBufferDelay', 'jitterBufferEmittedCount'),
+    videoTargetMs: msPer(a, b, 'jitterBufferTargetDelay', 'jitterBufferEmittedCount'),
+    videoMinimumMs: msPer(a, b, 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount'),
+    videoDecodeMs: msPer(a, b, 'totalDecodeTime', 'framesDecoded'),
+    videoAssemblyMs: msPer(a, b, 'totalAssemblyTime', 'framesDecoded'),
+    audioBufferMs: msPer(aa, ba, 'jitterBufferDelay', 'jitterBufferEmittedCount'),
+    audioTargetMs: msPer(aa, ba, 'jitterBufferTargetDelay', 'jitterBufferEmittedCount'),
+    audioMinimumMs: msPer(aa, ba, 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount'),
+    audioPlayoutMs: msPer(aa, ba, 'totalPlayoutDelay', 'totalPlayoutSamples'),
     audioJitterMs: ba?.jitter == null ? null : round(ba.jitter * 1000),
     audioConcealedPercent:
       aa && ba && played > 0

@@ -200,8 +200,17 @@ export function answerAsDtlsServer(offer: string, answer: string): string {
  * could reach a client that has not set up its SRTP keys yet, and be dropped there (werift
  * peers handle the last flight asynchronously), which loses a cached keyframe sent at once.
  */
-export const DTLS_SERVER_GRACE_MS = 50;
+const DTLS_SERVER_GRACE_MS = 50;
 
-/** Whether this peer connection took the DTLS server's side (see `answerAsDtlsServer`). */
-export const isDtlsServer = (pc: RTCPeerConnection): boolean =>
-  pc.dtlsTransports.some((t) => (t as unknown as { role?: string }).role === 'server');
+/**
+ * Runs `start` (a viewer's media begins) once the just-connected peer can take it: at once,
+ * or {@link DTLS_SERVER_GRACE_MS} later when we took the DTLS server's side
+ * ({@link answerAsDtlsServer}).
+ */
+export function startMediaWhenReady(pc: RTCPeerConnection, start: () => void): void {
+  const server = pc.dtlsTransports.some(
+    (t) => (t as unknown as { role?: string }).role === 'server',
+  );
+  if (server) setTimeout(start, DTLS_SERVER_GRACE_MS);
+  else start();
+}

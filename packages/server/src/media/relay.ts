@@ -9,7 +9,7 @@ import {
   type RTCRtpSender,
   type RtcpPacket,
 } from 'werift';
-import { DTLS_SERVER_GRACE_MS, isDtlsServer } from './peer.ts';
+import { startMediaWhenReady } from './peer.ts';
 import { startsKeyframe } from './codecs.ts';
 import type { MediaKind, NegotiatedCodec } from './sdp.ts';
 import { TwccRecorder } from './twcc.ts';
@@ -475,8 +475,7 @@ export class LiveRelay {
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') {
         clearTimeout(viewer.connectTimer);
-        if (isDtlsServer(pc)) setTimeout(start, DTLS_SERVER_GRACE_MS);
-        else start();
+        startMediaWhenReady(pc, start);
       } else if (state === 'failed' || state === 'closed') {
         this.goneViewer(id, state);
       }

@@ -1,10 +1,4 @@
-import {
-  createCipheriv,
-  createHmac,
-  createSecretKey,
-  type CipherGCM,
-  type KeyObject,
-} from 'node:crypto';
+import { createCipheriv, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import {
   ProtectionProfileAeadAes128Gcm,
   ProtectionProfileAes128CmHmacSha1_80,
@@ -277,12 +271,10 @@ function rolloverCounter(context: SrtpContextInternals, ssrc: number, seq: numbe
 }
 
 /**
- * SRTP with AEAD_AES_128_GCM (RFC 7714): the header authenticated, the payload encrypted;
- * the rollover counter kept in werift's own state for this SSRC, so its retransmissions
- * (which go through werift) and these packets agree. Writes the datagram's parts into `out`:
- * the header, the ciphertext and the tag.
+ * SRTP with AEAD_AES_128_GCM (RFC 7714): the header authenticated, the payload encrypted with
+ * the IV of `gcmIv`.
  */
-export function sealGcm(
+function sealGcm(
   gcm: SealSession,
   head: Buffer,
   payload: Buffer,
@@ -290,18 +282,13 @@ export function sealGcm(
   seq: number,
   out: Buffer[],
 ): void {
-  const cipher = gcmCipher(gcm, ssrc, seq);
+  const roc = rolloverCounter(gcm.context, ssrc, seq);
+  const cipher = createCipheriv('aes-128-gcm', gcm.key, gcmIv(gcm.salt, ssrc, roc, seq));
   cipher.setAAD(head);
   out[0] = head;
   out[1] = cipher.update(payload);
   cipher.final();
   out[2] = cipher.getAuthTag();
-}
-
-/** The cipher of one packet, its rollover counter advanced in werift's state. */
-function gcmCipher(gcm: SealSession, ssrc: number, seq: number): CipherGCM {
-  const roc = rolloverCounter(gcm.context, ssrc, seq);
-  return createCipheriv('aes-128-gcm', gcm.key, gcmIv(gcm.salt, ssrc, roc, seq));
 }
 
 /** Written for each packet: `createCipheriv` copies the IV, so one buffer serves them all. */
@@ -311,7 +298,7 @@ const IV = Buffer.alloc(12);
  * RFC 7714 §8.1: (00 00 || SSRC || ROC || SEQ) XOR the 12-byte session salt. The buffer
  * returned is only valid until the next call.
  */
-export function gcmIv(salt: Buffer, ssrc: number, roc: number, seq: number): Buffer {
+function gcmIv(salt: Buffer, ssrc: number, roc: number, seq: number): Buffer {
   const iv = IV;
   iv.writeUInt16BE(0, 0);
   iv.writeUInt32BE(ssrc, 2);

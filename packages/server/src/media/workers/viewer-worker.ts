@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '@cunbo/shared';
 import type { RTCPeerConnection } from 'werift';
-import { createPeerConnection, DTLS_SERVER_GRACE_MS, isDtlsServer, PeerSession } from '../peer.ts';
+import { createPeerConnection, PeerSession, startMediaWhenReady } from '../peer.ts';
 import { isKeyframeRequest, Outlet } from '../relay.ts';
 import { ntpNow } from '../viewer-sender.ts';
 import type { MediaKind } from '../sdp.ts';
@@ -89,8 +89,7 @@ async function addViewer(id: string, liveId: string, offer: string, codecs: Code
   pc.connectionStateChange.subscribe((state) => {
     if (state === 'connected') {
       clearTimeout(viewer.connectTimer);
-      if (isDtlsServer(pc)) setTimeout(start, DTLS_SERVER_GRACE_MS);
-      else start();
+      startMediaWhenReady(pc, start);
     } else if (state === 'failed' || state === 'closed') {
       gone(id, state);
     }
