@@ -186,8 +186,8 @@ export class PeerSession {
  * lets the server choose the SRTP profile: Chromium (libwebrtc), as the server, chooses
  * AES_CM_128_HMAC_SHA1_80, which it ranks before the AEAD profiles for their larger packets.
  * As the server, werift chooses by its own order, AEAD_AES_128_GCM first, the profile the
- * relay's fast path seals (viewer-sender.ts); a browser that does not offer it gets
- * AES_CM_128_HMAC_SHA1_80 as before, through werift's own send path.
+ * relay's fast path seals cheapest (viewer-sender.ts); a browser that does not offer it gets
+ * AES_CM_128_HMAC_SHA1_80, which that path seals too, at a cipher and an HMAC a packet.
  */
 export function answerAsDtlsServer(offer: string, answer: string): string {
   if (!/^a=setup:actpass\r?$/m.test(offer)) return answer;
